@@ -1,0 +1,128 @@
+/** Child processes in their own process group, with prefixed output and a stop that leaves no orphan. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
+
+export interface Managed {
+	child: ChildProcess;
+	exited: Promise<number | null>;
+	stop: (graceMs?: number) => Promise<void>;
+}
+
+export interface StartOptions {
+	cwd?: string;
+	env?: Record<string, string | undefined>;
+	/** Prefix for every output line, e.g. "[worker-1] "; omit to inherit stdio. */
+	prefix?: string;
+	/** Where prefixed lines go (default: this process's stdout). */
+	onLine?: (line: string) => void;
+	quiet?: boolean;
+}
+
+export function start(command: string, args: string[], options: StartOptions = {}): Managed {
+	const piped = options.prefix !== undefined || options.quiet;
+	const child = spawn(command, args, {
+		cwd: options.cwd,
+		env: { ...process.env, ...options.env },
+		detached: true, // own process group: stop() signals the whole tree
+		stdio: piped ? ['ignore', 'pipe', 'pipe'] : 'inherit'
+	});
+	if (piped) {
+		const write = options.onLine ?? ((line: string) => process.stdout.write(`${line}\n`));
+		for (const stream of [child.stdout, child.stderr]) {
+			if (!stream) continue;
+			if (options.quiet) {
+				stream.resume();
+				continue;
+			}
+			createInterface({ input: stream }).on('line', (line) => write(`${options.prefix ?? ''}${line}`));
+		}
+	}
+	const exited = new Promise<number | null>((resolvePromise) => {
+		child.once('exit', (code, signal) => resolvePromise(code ?? (signal ? 128 : null)));
+		child.once('error', () => resolvePromise(127));
+	});
+	return { child, exited, stop: (graceMs = 8000) => stopGroup(child, exited, graceMs) };
+}
+
+async function stopGroup(child: ChildProcess, exited: Promise<number | null>, graceMs: number): Promise<void> {
+	if (child.pid === undefined) return;
+	const signalGroup = (signal: NodeJS.Signals) => {
+		try {
+			process.kill(-child.pid!, signal);
+		} catch {
+			/* already gone */
+		}
+	};
+	if (child.exitCode === null && child.signalCode === null) signalGroup('SIGTERM');
+	const timer = setTimeout(() => signalGroup('SIGKILL'), graceMs);
+	await exited;
+	clearTimeout(timer);
+	// Grandchildren (flow-run processes of a worker) may outlive the leader: end the group for good.
+	signalGroup('SIGKILL');
+}
+
+/** Runs a command to completion; rejects with its output when it fails. */
+export async function run(command: string, args: string[], options: StartOptions = {}): Promise<string> {
+	const lines: string[] = [];
+	const managed = start(command, args, {
+		...options,
+		prefix: options.prefix ?? '',
+		onLine: (line) => {
+			lines.push(line);
+			if (!options.quiet && options.onLine) options.onLine(line);
+		}
+	});
+	const code = await managed.exited;
+	if (code !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${code}):\n${lines.slice(-40).join('\n')}`);
+	return lines.join('\n');
+}
+
+export async function freePort(): Promise<number> {
+	return new Promise((resolvePromise, reject) => {
+		const server = createServer();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const address = server.address();
+			server.close(() => (typeof address === 'object' && address ? resolvePromise(address.port) : reject(new Error('no port'))));
+		});
+	});
+}
+
+export async function isPortOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+	const { connect } = await import('node:net');
+	return new Promise((resolvePromise) => {
+		const socket = connect({ port, host });
+		socket.once('connect', () => {
+			socket.destroy();
+			resolvePromise(true);
+		});
+		socket.once('error', () => resolvePromise(false));
+	});
+}
+
+export const sleep = (ms: number) => new Promise((resolvePromise) => setTimeout(resolvePromise, ms));
+
+/** Polls `check` until it returns a value (not undefined) or the deadline passes. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number, everyMs = 500): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = await check().catch(() => undefined);
+		if (value !== undefined) return value;
+		if (Date.now() > deadline) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
+		await sleep(everyMs);
+	}
+}
+
+/** Runs `cleanup` once on SIGINT/SIGTERM, then exits. */
+export function onShutdown(cleanup: () => Promise<void>): void {
+	let stopping = false;
+	const handler = (signal: NodeJS.Signals) => {
+		if (stopping) return;
+		stopping = true;
+		process.stdout.write(`\n${signal}: stopping…\n`);
+		void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+	};
+	process.on('SIGINT', handler);
+	process.on('SIGTERM', handler);
+}

@@ -1,0 +1,54 @@
+/**
+ * A throw-away stack for the tests: Prefect on a free port with a temporary PREFECT_HOME, the work pool and
+ * concurrency limit, the deployed flows, and N workers. Everything it starts, stop() ends.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPrefectClient } from '#lib/prefect/client.ts';
+import { parseConfig, prefectProcessEnv } from '#lib/server/config.ts';
+import { deployFlows } from './deploy.ts';
+import { startLocalServer } from './local-server.ts';
+import { freePort } from './processes.ts';
+import { setupServer } from './setup.ts';
+import { superviseWorkers } from './workers.ts';
+import { reportOnline } from './worker-status.ts';
+
+export interface TestStack {
+	apiUrl: string;
+	workPool: string;
+	tag: string;
+	limit: number;
+	/** Environment for processes that use this stack (workers, the UI server, tests). */
+	env: Record<string, string>;
+	stop: () => Promise<void>;
+}
+
+export async function startTestStack(options: { workers: number; log?: (line: string) => void }): Promise<TestStack> {
+	const log = options.log ?? ((line: string) => console.log(line));
+	const home = mkdtempSync(join(tmpdir(), 'flowdeck-prefect-'));
+	const apiUrl = `http://127.0.0.1:${await freePort()}/api`;
+	const cfg = parseConfig({ PREFECT_API_URL: apiUrl, FLOWDECK_CHILD_POLL_SECONDS: '1', PREFECT_WORKER_HEARTBEAT_SECONDS: '5', PREFECT_WORKER_QUERY_SECONDS: '1', PREFECT_WORKER_PREFETCH_SECONDS: '1' });
+	const env = prefectProcessEnv(cfg);
+	const stops: Array<() => Promise<void>> = [];
+	const stop = async () => {
+		for (const step of stops.reverse()) await step().catch(() => {});
+		rmSync(home, { recursive: true, force: true });
+	};
+	try {
+		log(`starting Prefect at ${apiUrl} (PREFECT_HOME=${home})`);
+		const server = await startLocalServer({ apiUrl, home });
+		stops.push(server.stop);
+		const prefect = createPrefectClient({ apiUrl });
+		await setupServer(prefect, { workPool: cfg.PREFECT_WORK_POOL, tag: cfg.PREFECT_CONCURRENCY_TAG, limit: cfg.PREFECT_CONCURRENCY_LIMIT });
+		log('deploying flows');
+		await deployFlows(env, () => {});
+		const workers = await superviseWorkers({ count: options.workers, pool: cfg.PREFECT_WORK_POOL, env, onLine: () => {} });
+		stops.push(workers.stop);
+		if (!(await reportOnline(prefect, cfg.PREFECT_WORK_POOL, workers.names, log, 90_000))) throw new Error('workers did not come online');
+		return { apiUrl, workPool: cfg.PREFECT_WORK_POOL, tag: cfg.PREFECT_CONCURRENCY_TAG, limit: cfg.PREFECT_CONCURRENCY_LIMIT, env, stop };
+	} catch (error) {
+		await stop();
+		throw error;
+	}
+}

@@ -1,0 +1,22 @@
+import type { Handle, HandleServerError } from '@sveltejs/kit/hooks';
+import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
+import { prefectClientFor } from '#lib/server/prefect.ts';
+
+export const handle: Handle = async ({ event, resolve }) => {
+	event.locals.prefect = prefectClientFor();
+	return resolve(event);
+};
+
+/**
+ * A Prefect failure anywhere in a load becomes a clear error page with the right status; anything else
+ * unexpected gets a generic message, with details only in the server log.
+ */
+export const handleError: HandleServerError = (input) => {
+	if (input.kind !== 'unknown') return;
+	if (isPrefectError(input.error)) {
+		const view = describePrefectError(input.error);
+		return { status: view.status, title: view.title, message: view.message, retryable: view.retryable };
+	}
+	console.error('[flowdeck] unexpected error:', input.error instanceof Error ? input.error.message : input.error);
+	return { message: 'Something went wrong in Flowdeck. The server log has details.' };
+};

@@ -1,0 +1,135 @@
+/** Typed Prefect 2.13.7 API: plain async functions over the one request path (request.ts). */
+import { z } from 'zod';
+import { createRequester, type PrefectConnection, type Requester } from './request.ts';
+import {
+	ConcurrencyLimit,
+	Deployment,
+	Flow,
+	FlowRun,
+	FlowRunFilterBody,
+	HistoryInterval,
+	Log,
+	NewFlowRun,
+	NewState,
+	SetStateResult,
+	TaskRun,
+	WorkPool,
+	Worker,
+	type FlowRunCriteria
+} from './schemas.ts';
+
+/** Prefect refuses limit > 200. */
+export const PAGE_SIZE = 200;
+
+type Body = Record<string, unknown>;
+
+export type PrefectClient = ReturnType<typeof createPrefectClient>;
+
+export function createPrefectClient(connection: PrefectConnection) {
+	const request = createRequester(connection);
+	const read = <S extends z.ZodType>(path: string, schema: S, json?: unknown) =>
+		request(path, { method: json === undefined ? 'GET' : 'POST', json, schema, idempotent: true });
+	const pageAll = <S extends z.ZodType>(path: string, schema: S, body: Body, max: number) =>
+		readAllPages(request, path, schema, body, max);
+
+	return {
+		apiUrl: connection.apiUrl,
+		health: () => read('/health', z.literal(true)),
+		serverVersion: () => read('/admin/version', z.string()),
+
+		flows: {
+			filter: (body: Body = {}) => read('/flows/filter', z.array(Flow), { limit: PAGE_SIZE, ...body }),
+			get: (id: string) => read(`/flows/${encodeURIComponent(id)}`, Flow)
+		},
+
+		deployments: {
+			filter: (body: Body = {}) => read('/deployments/filter', z.array(Deployment), { limit: PAGE_SIZE, ...body }),
+			get: (id: string) => read(`/deployments/${encodeURIComponent(id)}`, Deployment),
+			byName: (flowName: string, deploymentName: string) =>
+				read(`/deployments/name/${encodeURIComponent(flowName)}/${encodeURIComponent(deploymentName)}`, Deployment),
+			createFlowRun: (deploymentId: string, run: NewFlowRun) =>
+				request(`/deployments/${encodeURIComponent(deploymentId)}/create_flow_run`, {
+					method: 'POST',
+					json: NewFlowRun.parse(run),
+					schema: FlowRun
+				})
+		},
+
+		flowRuns: {
+			filter: (body: FlowRunFilterBody = {}) =>
+				read('/flow_runs/filter', z.array(FlowRun), { limit: PAGE_SIZE, ...FlowRunFilterBody.parse(body) }),
+			/** Every run matching, page by page (up to `max`). */
+			filterAll: (body: Omit<FlowRunFilterBody, 'limit' | 'offset'>, max = 10_000) =>
+				pageAll('/flow_runs/filter', FlowRun, FlowRunFilterBody.parse(body), max),
+			count: (body: Omit<FlowRunFilterBody, 'limit' | 'offset' | 'sort'> = {}) =>
+				read('/flow_runs/count', z.number(), FlowRunFilterBody.parse(body)),
+			get: (id: string) => read(`/flow_runs/${encodeURIComponent(id)}`, FlowRun),
+			/** Direct children (one level) of several parents at once. */
+			children: (parentIds: string[], criteria: FlowRunCriteria = {}) =>
+				parentIds.length === 0
+					? Promise.resolve([])
+					: pageAll('/flow_runs/filter', FlowRun, { flow_runs: { ...criteria, parent_flow_run_id: { any_: parentIds } }, sort: 'START_TIME_ASC' }, 10_000),
+			setState: (id: string, state: NewState, force = false) =>
+				request(`/flow_runs/${encodeURIComponent(id)}/set_state`, {
+					method: 'POST',
+					json: { state: NewState.parse(state), force },
+					schema: SetStateResult
+				}),
+			history: (body: Body) => read('/flow_runs/history', z.array(HistoryInterval), body)
+		},
+
+		taskRuns: {
+			filter: (body: Body = {}) => read('/task_runs/filter', z.array(TaskRun), { limit: PAGE_SIZE, ...body }),
+			filterAll: (body: Body, max = 10_000) => pageAll('/task_runs/filter', TaskRun, body, max)
+		},
+
+		logs: {
+			filter: (body: Body = {}) => read('/logs/filter', z.array(Log), { limit: PAGE_SIZE, ...body })
+		},
+
+		workPools: {
+			create: (pool: { name: string; type?: string; description?: string; concurrency_limit?: number | null }) =>
+				request('/work_pools/', {
+					method: 'POST',
+					json: { type: 'process', base_job_template: {}, is_paused: false, ...pool },
+					schema: WorkPool
+				}),
+			get: (name: string) => read(`/work_pools/${encodeURIComponent(name)}`, WorkPool),
+			filter: (body: Body = {}) => read('/work_pools/filter', z.array(WorkPool), { limit: PAGE_SIZE, ...body }),
+			workers: (poolName: string, body: Body = {}) =>
+				read(`/work_pools/${encodeURIComponent(poolName)}/workers/filter`, z.array(Worker), { limit: PAGE_SIZE, ...body })
+		},
+
+		concurrencyLimits: {
+			/** Creates or updates (Prefect upserts by tag). */
+			upsert: (tag: string, limit: number) =>
+				request('/concurrency_limits/', { method: 'POST', json: { tag, concurrency_limit: limit }, schema: ConcurrencyLimit }),
+			filter: (body: Body = {}) => read('/concurrency_limits/filter', z.array(ConcurrencyLimit), { limit: PAGE_SIZE, ...body }),
+			get: (tag: string) => read(`/concurrency_limits/tag/${encodeURIComponent(tag)}`, ConcurrencyLimit),
+			reset: (tag: string) =>
+				request(`/concurrency_limits/tag/${encodeURIComponent(tag)}/reset`, { method: 'POST', json: {} }),
+			delete: (tag: string) => request(`/concurrency_limits/tag/${encodeURIComponent(tag)}`, { method: 'DELETE' })
+		}
+	};
+}
+
+async function readAllPages<S extends z.ZodType>(
+	request: Requester,
+	path: string,
+	schema: S,
+	body: Body,
+	max: number
+): Promise<z.infer<S>[]> {
+	const all: z.infer<S>[] = [];
+	for (let offset = 0; offset < max; offset += PAGE_SIZE) {
+		const page = await request(path, {
+			method: 'POST',
+			json: { ...body, limit: Math.min(PAGE_SIZE, max - offset), offset },
+			schema: z.array(schema),
+			idempotent: true
+		});
+		all.push(...page);
+		if (page.length < PAGE_SIZE) break;
+	}
+	return all;
+}

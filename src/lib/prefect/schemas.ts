@@ -1,0 +1,300 @@
+/**
+ * Wire types of the Prefect 2.13.7 REST API: the single source of truth for what crosses the wire.
+ * Field names are exactly the server's (snake_case); the UI's own types live in models.ts.
+ * Objects are not strict: newer servers may add fields, and we only describe what we read.
+ */
+import { z } from 'zod';
+
+const id = z.string();
+const datetime = z.string();
+const nullableDatetime = datetime.nullable();
+
+export const stateTypes = [
+	'SCHEDULED',
+	'PENDING',
+	'RUNNING',
+	'COMPLETED',
+	'FAILED',
+	'CANCELLED',
+	'CRASHED',
+	'PAUSED',
+	'CANCELLING'
+] as const;
+export const StateType = z.enum(stateTypes);
+export type StateType = z.infer<typeof StateType>;
+
+export const finalStateTypes: readonly StateType[] = ['COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED'];
+
+export const State = z.object({
+	id: id.optional(),
+	type: StateType,
+	name: z.string().nullable(),
+	timestamp: datetime,
+	message: z.string().nullable().optional(),
+	state_details: z
+		.object({
+			scheduled_time: nullableDatetime.optional(),
+			child_flow_run_id: id.nullable().optional(),
+			cache_expiration: nullableDatetime.optional()
+		})
+		.partial()
+		.optional()
+});
+export type State = z.infer<typeof State>;
+
+export const Flow = z.object({
+	id,
+	created: datetime,
+	updated: datetime,
+	name: z.string(),
+	tags: z.array(z.string())
+});
+export type Flow = z.infer<typeof Flow>;
+
+export const FlowRun = z.object({
+	id,
+	created: datetime,
+	updated: datetime,
+	name: z.string(),
+	flow_id: id,
+	deployment_id: id.nullable(),
+	work_queue_name: z.string().nullable(),
+	work_pool_name: z.string().nullable().optional(),
+	flow_version: z.string().nullable().optional(),
+	parameters: z.record(z.string(), z.unknown()),
+	idempotency_key: z.string().nullable().optional(),
+	tags: z.array(z.string()),
+	parent_task_run_id: id.nullable(),
+	state_type: StateType.nullable(),
+	state_name: z.string().nullable(),
+	state: State.nullable(),
+	run_count: z.number(),
+	expected_start_time: nullableDatetime,
+	next_scheduled_start_time: nullableDatetime.optional(),
+	start_time: nullableDatetime,
+	end_time: nullableDatetime,
+	total_run_time: z.number(),
+	estimated_run_time: z.number(),
+	estimated_start_time_delta: z.number().optional(),
+	infrastructure_pid: z.string().nullable().optional()
+});
+export type FlowRun = z.infer<typeof FlowRun>;
+
+export const TaskRun = z.object({
+	id,
+	created: datetime,
+	updated: datetime,
+	name: z.string(),
+	flow_run_id: id,
+	task_key: z.string(),
+	dynamic_key: z.string(),
+	tags: z.array(z.string()),
+	state_type: StateType.nullable(),
+	state_name: z.string().nullable(),
+	state: State.nullable(),
+	run_count: z.number(),
+	expected_start_time: nullableDatetime,
+	start_time: nullableDatetime,
+	end_time: nullableDatetime,
+	total_run_time: z.number(),
+	estimated_run_time: z.number()
+});
+export type TaskRun = z.infer<typeof TaskRun>;
+
+export const Deployment = z.object({
+	id,
+	created: datetime,
+	updated: datetime,
+	name: z.string(),
+	flow_id: id,
+	version: z.string().nullable().optional(),
+	description: z.string().nullable().optional(),
+	tags: z.array(z.string()),
+	parameters: z.record(z.string(), z.unknown()),
+	parameter_openapi_schema: z.record(z.string(), z.unknown()).nullable().optional(),
+	schedule: z.record(z.string(), z.unknown()).nullable().optional(),
+	is_schedule_active: z.boolean().optional(),
+	work_pool_name: z.string().nullable().optional(),
+	work_queue_name: z.string().nullable().optional(),
+	entrypoint: z.string().nullable().optional(),
+	path: z.string().nullable().optional()
+});
+export type Deployment = z.infer<typeof Deployment>;
+
+export const WorkPool = z.object({
+	id,
+	created: datetime,
+	updated: datetime,
+	name: z.string(),
+	description: z.string().nullable().optional(),
+	type: z.string(),
+	is_paused: z.boolean(),
+	concurrency_limit: z.number().nullable().optional(),
+	status: z.enum(['READY', 'NOT_READY', 'PAUSED']).nullable().optional(),
+	default_queue_id: id.nullable().optional()
+});
+export type WorkPool = z.infer<typeof WorkPool>;
+
+export const Worker = z.object({
+	id,
+	created: datetime,
+	updated: datetime,
+	name: z.string(),
+	work_pool_id: id,
+	last_heartbeat_time: nullableDatetime,
+	heartbeat_interval_seconds: z.number().nullable().optional(),
+	status: z.enum(['ONLINE', 'OFFLINE']).optional()
+});
+export type Worker = z.infer<typeof Worker>;
+
+export const ConcurrencyLimit = z.object({
+	id,
+	created: datetime,
+	updated: datetime,
+	tag: z.string(),
+	concurrency_limit: z.number(),
+	active_slots: z.array(id)
+});
+export type ConcurrencyLimit = z.infer<typeof ConcurrencyLimit>;
+
+export const Log = z.object({
+	id,
+	created: datetime,
+	name: z.string(),
+	level: z.number(),
+	message: z.string(),
+	timestamp: datetime,
+	flow_run_id: id.nullable(),
+	task_run_id: id.nullable()
+});
+export type Log = z.infer<typeof Log>;
+
+export const SetStateResult = z.object({
+	state: State.nullable().optional(),
+	status: z.enum(['ACCEPT', 'REJECT', 'ABORT', 'WAIT']),
+	details: z.object({ reason: z.string().nullable().optional() }).partial().optional()
+});
+export type SetStateResult = z.infer<typeof SetStateResult>;
+
+export const HistoryInterval = z.object({
+	interval_start: datetime,
+	interval_end: datetime,
+	states: z.array(
+		z.object({
+			state_type: StateType,
+			state_name: z.string(),
+			count_runs: z.number()
+		})
+	)
+});
+export type HistoryInterval = z.infer<typeof HistoryInterval>;
+
+/** Prefect's 422 body. */
+export const ValidationErrorBody = z.object({
+	exception_message: z.string().optional(),
+	exception_detail: z
+		.array(z.object({ loc: z.array(z.union([z.string(), z.number()])).optional(), msg: z.string().optional() }))
+		.optional()
+});
+/** Prefect's 404/409/403 body. */
+export const DetailBody = z.object({ detail: z.unknown() });
+
+// ---- request bodies (only what Flowdeck sends) ----
+const anyOf = z.object({ any_: z.array(z.string()) }).strict();
+const operator = { operator: z.enum(['and_', 'or_']).optional() };
+
+export const FlowRunCriteria = z
+	.object({
+		...operator,
+		id: z.object({ any_: z.array(id).optional(), not_any_: z.array(id).optional() }).strict().optional(),
+		name: z.object({ any_: z.array(z.string()).optional(), like_: z.string().optional() }).strict().optional(),
+		tags: z.object({ all_: z.array(z.string()).optional(), is_null_: z.boolean().optional() }).strict().optional(),
+		deployment_id: z
+			.object({ any_: z.array(id).optional(), is_null_: z.boolean().optional() })
+			.strict()
+			.optional(),
+		state: z
+			.object({
+				type: z.object({ any_: z.array(StateType) }).strict().optional(),
+				name: anyOf.optional()
+			})
+			.strict()
+			.optional(),
+		start_time: z
+			.object({
+				before_: datetime.optional(),
+				after_: datetime.optional(),
+				is_null_: z.boolean().optional()
+			})
+			.strict()
+			.optional(),
+		expected_start_time: z
+			.object({ before_: datetime.optional(), after_: datetime.optional() })
+			.strict()
+			.optional(),
+		parent_flow_run_id: z.object({ any_: z.array(id) }).strict().optional(),
+		parent_task_run_id: z
+			.object({ any_: z.array(id).optional(), is_null_: z.boolean().optional() })
+			.strict()
+			.optional()
+	})
+	.strict();
+export type FlowRunCriteria = z.infer<typeof FlowRunCriteria>;
+
+export const byIds = z.object({ id: anyOf }).strict();
+export const byName = z.object({ name: anyOf }).strict();
+
+export const flowRunSorts = [
+	'ID_DESC',
+	'START_TIME_ASC',
+	'START_TIME_DESC',
+	'EXPECTED_START_TIME_ASC',
+	'EXPECTED_START_TIME_DESC',
+	'NAME_ASC',
+	'NAME_DESC',
+	'NEXT_SCHEDULED_START_TIME_ASC',
+	'END_TIME_DESC'
+] as const;
+export const FlowRunSort = z.enum(flowRunSorts);
+export type FlowRunSort = z.infer<typeof FlowRunSort>;
+
+export const FlowRunFilterBody = z
+	.object({
+		flow_runs: FlowRunCriteria.optional(),
+		flows: z.union([byIds, byName]).optional(),
+		deployments: z.union([byIds, byName]).optional(),
+		work_pools: byName.optional(),
+		sort: FlowRunSort.optional(),
+		limit: z.number().int().min(1).max(200).optional(),
+		offset: z.number().int().min(0).optional()
+	})
+	.strict();
+export type FlowRunFilterBody = z.infer<typeof FlowRunFilterBody>;
+
+export const NewFlowRun = z
+	.object({
+		name: z.string().optional(),
+		parameters: z.record(z.string(), z.unknown()).optional(),
+		tags: z.array(z.string()).optional(),
+		idempotency_key: z.string().optional(),
+		work_queue_name: z.string().optional(),
+		state: z
+			.object({
+				type: z.literal('SCHEDULED'),
+				name: z.string().optional(),
+				state_details: z.object({ scheduled_time: datetime }).strict().optional()
+			})
+			.strict()
+			.optional()
+	})
+	.strict();
+export type NewFlowRun = z.infer<typeof NewFlowRun>;
+
+export const NewState = z
+	.object({
+		type: StateType,
+		name: z.string().optional(),
+		message: z.string().optional()
+	})
+	.strict();
+export type NewState = z.infer<typeof NewState>;

@@ -1,0 +1,95 @@
+/**
+ * Flowdeck's configuration: read from the environment (and a .env file), validated once with zod.
+ * Every variable is documented in .env.example and docs/configuration.md.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const text = (fallback: string) => z.string().trim().min(1).default(fallback);
+const optionalText = z
+	.string()
+	.trim()
+	.optional()
+	.transform((value) => (value ? value : undefined));
+const int = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+const seconds = (fallback: number) => z.coerce.number().positive().max(3600).default(fallback);
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+export const ConfigSchema = z.object({
+	PREFECT_API_URL: httpUrl.default('http://127.0.0.1:4200/api').transform((url) => url.replace(/\/+$/, '')),
+	PREFECT_API_KEY: optionalText,
+	FLOWDECK_REQUEST_TIMEOUT_MS: int(10_000, 100, 300_000),
+	FLOWDECK_READ_RETRIES: int(2, 0, 10),
+	FLOWDECK_PREFECT_HOME: text('.prefect-home'),
+	PREFECT_WORK_POOL: text('default-pool'),
+	PREFECT_CONCURRENCY_TAG: text('database'),
+	PREFECT_CONCURRENCY_LIMIT: int(3, 0, 10_000),
+	FLOWDECK_WORKERS: int(3, 1, 64),
+	// Short intervals so a demo and the tests feel live; Prefect's own defaults are 10, 10, 30 and 30 s.
+	PREFECT_WORKER_QUERY_SECONDS: seconds(2),
+	PREFECT_WORKER_PREFETCH_SECONDS: seconds(2),
+	PREFECT_WORKER_HEARTBEAT_SECONDS: seconds(10),
+	PREFECT_TASK_RUN_TAG_CONCURRENCY_SLOT_WAIT_SECONDS: seconds(1),
+	FLOWDECK_CHILD_POLL_SECONDS: seconds(2),
+	HOST: text('127.0.0.1'),
+	PORT: int(3000, 1, 65_535)
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+	override readonly name = 'ConfigError';
+	readonly problems: string[];
+	constructor(problems: string[]) {
+		super(`Invalid configuration:\n${problems.map((line) => `  - ${line}`).join('\n')}`);
+		this.problems = problems;
+	}
+}
+
+/** Loads ./.env (if present) without overriding variables already set in the environment. */
+export function loadDotEnv(path = resolve(process.cwd(), '.env')): void {
+	if (existsSync(path)) process.loadEnvFile(path);
+}
+
+/** Validates `env`; throws ConfigError naming each bad variable. Values are never echoed (they may be secrets). */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+	const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+	const result = ConfigSchema.safeParse(present);
+	if (!result.success) {
+		throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+	}
+	return result.data;
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration, parsed once. */
+export function config(): Config {
+	if (!cached) {
+		loadDotEnv();
+		cached = parseConfig(process.env);
+	}
+	return cached;
+}
+
+/** Absolute path of the local server's PREFECT_HOME. */
+export function prefectHome(cfg: Config): string {
+	return resolve(process.cwd(), cfg.FLOWDECK_PREFECT_HOME);
+}
+
+/** Environment for Prefect processes (server, workers, flows) that carries the timing settings. */
+export function prefectProcessEnv(cfg: Config): Record<string, string> {
+	const env: Record<string, string> = {
+		PREFECT_API_URL: cfg.PREFECT_API_URL,
+		PREFECT_WORK_POOL: cfg.PREFECT_WORK_POOL,
+		PREFECT_WORKER_QUERY_SECONDS: String(cfg.PREFECT_WORKER_QUERY_SECONDS),
+		PREFECT_WORKER_PREFETCH_SECONDS: String(cfg.PREFECT_WORKER_PREFETCH_SECONDS),
+		PREFECT_WORKER_HEARTBEAT_SECONDS: String(cfg.PREFECT_WORKER_HEARTBEAT_SECONDS),
+		PREFECT_TASK_RUN_TAG_CONCURRENCY_SLOT_WAIT_SECONDS: String(cfg.PREFECT_TASK_RUN_TAG_CONCURRENCY_SLOT_WAIT_SECONDS),
+		FLOWDECK_CHILD_POLL_SECONDS: String(cfg.FLOWDECK_CHILD_POLL_SECONDS),
+		PREFECT_LOGGING_TO_API_BATCH_INTERVAL: '1'
+	};
+	if (cfg.PREFECT_API_KEY) env.PREFECT_API_KEY = cfg.PREFECT_API_KEY;
+	return env;
+}

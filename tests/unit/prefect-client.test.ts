@@ -1,0 +1,143 @@
+/** Error mapping of the one request path, for answers a real Prefect server won't give on demand. */
+import { http, HttpResponse, delay } from 'msw';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createPrefectClient } from '#lib/prefect/client.ts';
+import { PrefectError } from '#lib/prefect/errors.ts';
+
+const API = 'http://prefect.test/api';
+const server = setupServer();
+beforeAll(() => server.listen({ onUnhandledFrame: 'error' } as never));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+const client = (extra: Partial<Parameters<typeof createPrefectClient>[0]> = {}) =>
+	createPrefectClient({ apiUrl: API, timeoutMs: 300, readRetries: 1, ...extra });
+
+async function failure(promise: Promise<unknown>): Promise<PrefectError> {
+	try {
+		await promise;
+	} catch (error) {
+		expect(error).toBeInstanceOf(PrefectError);
+		return error as PrefectError;
+	}
+	throw new Error('expected a failure');
+}
+
+const flow = { id: 'f1', created: '2026-01-01T00:00:00Z', updated: '2026-01-01T00:00:00Z', name: 'etl', tags: [] };
+
+describe('Prefect request path', () => {
+	it('parses a good answer and sends the limit Prefect accepts', async () => {
+		let body: unknown;
+		server.use(
+			http.post(`${API}/flows/filter`, async ({ request }) => {
+				body = await request.json();
+				return HttpResponse.json([flow]);
+			})
+		);
+		expect(await client().flows.filter()).toEqual([flow]);
+		expect(body).toMatchObject({ limit: 200 });
+	});
+
+	it('maps 5xx to upstream after retrying an idempotent read', async () => {
+		let calls = 0;
+		server.use(
+			http.post(`${API}/flows/filter`, () => {
+				calls++;
+				return new HttpResponse('boom', { status: 503 });
+			})
+		);
+		const error = await failure(client().flows.filter());
+		expect(error.kind).toBe('upstream');
+		expect(error.status).toBe(503);
+		expect(calls).toBe(2);
+	});
+
+	it('never retries a write', async () => {
+		let calls = 0;
+		server.use(
+			http.post(`${API}/deployments/d1/create_flow_run`, () => {
+				calls++;
+				return new HttpResponse(null, { status: 503 });
+			})
+		);
+		expect((await failure(client().deployments.createFlowRun('d1', {}))).kind).toBe('upstream');
+		expect(calls).toBe(1);
+	});
+
+	it('maps a slow answer to timeout', async () => {
+		server.use(
+			http.get(`${API}/admin/version`, async () => {
+				await delay(2000);
+				return HttpResponse.json('2.13.7');
+			})
+		);
+		expect((await failure(client({ readRetries: 0 }).serverVersion())).kind).toBe('timeout');
+	});
+
+	it('maps a body of the wrong shape to malformed, naming the field', async () => {
+		server.use(http.post(`${API}/flows/filter`, () => HttpResponse.json([{ ...flow, name: 42 }])));
+		const error = await failure(client().flows.filter());
+		expect(error.kind).toBe('malformed');
+		expect(error.message).toMatch(/0\.name/);
+	});
+
+	it('maps an HTML page (a login form answering 200) to malformed', async () => {
+		server.use(http.post(`${API}/flows/filter`, () => HttpResponse.html('<form>login</form>')));
+		expect((await failure(client().flows.filter())).kind).toBe('malformed');
+	});
+
+	it("maps 422 to validation with Prefect's message", async () => {
+		server.use(
+			http.post(`${API}/flow_runs/filter`, () =>
+				HttpResponse.json({ exception_message: 'Invalid request received.', exception_detail: [{ loc: ['body', 'limit'], msg: 'ensure this value is less than or equal to 200' }] }, { status: 422 })
+			)
+		);
+		const error = await failure(client().flowRuns.filter());
+		expect(error.kind).toBe('validation');
+		expect(error.message).toMatch(/less than or equal to 200/);
+	});
+
+	it('maps 404, 409 and 401', async () => {
+		server.use(
+			http.get(`${API}/flow_runs/x`, () => HttpResponse.json({ detail: 'Flow run not found' }, { status: 404 })),
+			http.post(`${API}/work_pools/`, () => HttpResponse.json({ detail: 'exists' }, { status: 409 })),
+			http.get(`${API}/admin/version`, () => new HttpResponse(null, { status: 401 }))
+		);
+		expect((await failure(client().flowRuns.get('x'))).kind).toBe('not-found');
+		expect((await failure(client().workPools.create({ name: 'p' }))).kind).toBe('conflict');
+		expect((await failure(client().serverVersion())).kind).toBe('unauthorized');
+	});
+
+	it('maps a refused connection to unreachable without leaking credentials in the URL', async () => {
+		const error = await failure(createPrefectClient({ apiUrl: 'http://user:hunter2@127.0.0.1:9/api', readRetries: 0 }).health());
+		expect(error.kind).toBe('unreachable');
+		expect(error.message).not.toMatch(/hunter2/);
+	});
+
+	it('signs in again once on 401 when the connection can, then retries', async () => {
+		let token = 'old';
+		server.use(http.get(`${API}/admin/version`, ({ request }) => (request.headers.get('authorization') === 'Bearer new' ? HttpResponse.json('2.13.7') : new HttpResponse(null, { status: 401 }))));
+		const prefect = client({
+			headers: () => ({ Authorization: `Bearer ${token}` }),
+			onUnauthorized: async () => {
+				token = 'new';
+				return true;
+			}
+		});
+		expect(await prefect.serverVersion()).toBe('2.13.7');
+	});
+
+	it('pages past 200 results', async () => {
+		const offsets: number[] = [];
+		server.use(
+			http.post(`${API}/flow_runs/filter`, async ({ request }) => {
+				const body = (await request.json()) as { offset: number; limit: number };
+				offsets.push(body.offset);
+				return HttpResponse.json([]);
+			})
+		);
+		await client().flowRuns.filterAll({});
+		expect(offsets).toEqual([0]);
+	});
+});

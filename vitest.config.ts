@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+	test: {
+		projects: [
+			{
+				test: {
+					name: 'unit',
+					include: ['tests/unit/**/*.test.ts', 'src/**/*.test.ts'],
+					environment: 'node',
+					env: { TZ: 'UTC' }
+				}
+			},
+			{
+				// Runs against the real stack that scripts/test-all.ts starts (FLOWDECK_TEST_* variables).
+				test: {
+					name: 'integration',
+					include: ['tests/integration/**/*.test.ts'],
+					environment: 'node',
+					testTimeout: 180_000,
+					hookTimeout: 180_000,
+					fileParallelism: false
+				}
+			}
+		]
+	}
+});
