@@ -1,11 +1,11 @@
 /** --tables/--seconds/--fail of the run:* scripts, checked the same way the flows check them. */
 import { fail } from './cli.ts';
 
-export interface EtlParams {
+export type EtlParams = {
 	tables: number;
 	seconds: number;
 	fail_tables: number[];
-}
+};
 
 export function parseEtlArgs(args: { tables?: string; seconds?: string; fail?: string }): EtlParams {
 	const tables = Number(args.tables ?? 20);
