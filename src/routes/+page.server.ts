@@ -1,4 +1,4 @@
-import { loadOverview } from '#lib/server/overview.ts';
+import { loadDashboard } from '#lib/server/dashboard.ts';
 import type { PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals }) => ({ overview: await loadOverview(locals.prefect) });
+export const load: PageServerLoad = async ({ locals }) => ({ dashboard: await loadDashboard(locals.prefect) });

@@ -7,13 +7,20 @@ import {
 	Flow,
 	FlowRun,
 	FlowRunFilterBody,
+	FlowRunHistoryBody,
+	FlowRunHistoryPoint,
+	FlowRunPointsBody,
 	HistoryInterval,
 	Log,
+	LogFilterBody,
 	NewFlowRun,
 	NewState,
 	SetStateResult,
+	State,
 	TaskRun,
+	TaskRunFilterBody,
 	WorkPool,
+	WorkQueue,
 	Worker,
 	type FlowRunCriteria
 } from './schemas.ts';
@@ -75,16 +82,28 @@ export function createPrefectClient(connection: PrefectConnection) {
 					json: { state: NewState.parse(state), force },
 					schema: SetStateResult
 				}),
-			history: (body: Body) => read('/flow_runs/history', z.array(HistoryInterval), body)
+			/** Counts by state per interval. */
+			history: (body: FlowRunHistoryBody) => read('/flow_runs/history', z.array(HistoryInterval), FlowRunHistoryBody.parse(body)),
+			/** Light rows (state, timestamp, duration) of up to 1000 runs in one call: for charts. */
+			points: (body: FlowRunPointsBody) => read('/ui/flow_runs/history', z.array(FlowRunHistoryPoint), FlowRunPointsBody.parse(body)),
+			/** State history, oldest first. */
+			states: (id: string) =>
+				request('/flow_run_states/', { method: 'GET', searchParams: { flow_run_id: id }, schema: z.array(State), idempotent: true })
 		},
 
 		taskRuns: {
-			filter: (body: Body = {}) => read('/task_runs/filter', z.array(TaskRun), { limit: PAGE_SIZE, ...body }),
-			filterAll: (body: Body, max = 10_000) => pageAll('/task_runs/filter', TaskRun, body, max)
+			filter: (body: TaskRunFilterBody = {}) => read('/task_runs/filter', z.array(TaskRun), { limit: PAGE_SIZE, ...TaskRunFilterBody.parse(body) }),
+			filterAll: (body: Omit<TaskRunFilterBody, 'limit' | 'offset'>, max = 10_000) =>
+				pageAll('/task_runs/filter', TaskRun, TaskRunFilterBody.parse(body), max)
 		},
 
 		logs: {
-			filter: (body: Body = {}) => read('/logs/filter', z.array(Log), { limit: PAGE_SIZE, ...body })
+			filter: (body: LogFilterBody = {}) => read('/logs/filter', z.array(Log), { limit: PAGE_SIZE, ...LogFilterBody.parse(body) }),
+			filterAll: (body: Omit<LogFilterBody, 'limit' | 'offset'>, max = 10_000) => pageAll('/logs/filter', Log, LogFilterBody.parse(body), max)
+		},
+
+		workQueues: {
+			filter: (body: Body = {}) => read('/work_queues/filter', z.array(WorkQueue), { limit: PAGE_SIZE, ...body })
 		},
 
 		workPools: {

@@ -1,5 +1,19 @@
 /** The UI's own types, and the one place wire types (schemas.ts) are mapped to them. */
-import type { StateType, WorkPool, Worker } from './schemas.ts';
+import type {
+	ConcurrencyLimit,
+	Deployment,
+	Flow,
+	FlowRun,
+	FlowRunHistoryPoint,
+	HistoryInterval,
+	Log,
+	State,
+	StateType,
+	TaskRun,
+	WorkPool,
+	WorkQueue,
+	Worker
+} from './schemas.ts';
 
 export interface WorkerView {
 	name: string;
@@ -7,13 +21,23 @@ export interface WorkerView {
 	lastHeartbeat: string | null;
 }
 
+export interface WorkQueueView {
+	name: string;
+	priority: number;
+	paused: boolean;
+	concurrencyLimit: number | null;
+	lastPolled: string | null;
+}
+
 export interface WorkPoolView {
 	name: string;
 	type: string;
+	description: string | null;
 	status: 'ready' | 'not-ready' | 'paused';
 	concurrencyLimit: number | null;
 	workers: WorkerView[];
 	onlineWorkers: number;
+	queues: WorkQueueView[];
 }
 
 export function toWorkerView(worker: Worker, now = Date.now()): WorkerView {
@@ -31,11 +55,26 @@ function isRecentHeartbeat(worker: Worker, now: number): boolean {
 	return now - Date.parse(worker.last_heartbeat_time) <= 3 * interval;
 }
 
-export function toWorkPoolView(pool: WorkPool, workers: Worker[]): WorkPoolView {
+export function toWorkQueueView(queue: WorkQueue): WorkQueueView {
+	return {
+		name: queue.name,
+		priority: queue.priority,
+		paused: queue.is_paused,
+		concurrencyLimit: queue.concurrency_limit ?? null,
+		lastPolled: queue.last_polled ?? null
+	};
+}
+
+export function toWorkPoolView(pool: WorkPool, workers: Worker[], queues: WorkQueue[] = []): WorkPoolView {
 	const views = workers.map((worker) => toWorkerView(worker)).sort((a, b) => a.name.localeCompare(b.name));
 	return {
 		name: pool.name,
 		type: pool.type,
+		description: pool.description ?? null,
+		queues: queues
+			.filter((queue) => queue.work_pool_id === pool.id || queue.work_pool_name === pool.name)
+			.map(toWorkQueueView)
+			.sort((a, b) => a.priority - b.priority),
 		status: pool.is_paused || pool.status === 'PAUSED' ? 'paused' : pool.status === 'READY' ? 'ready' : 'not-ready',
 		concurrencyLimit: pool.concurrency_limit ?? null,
 		workers: views,
@@ -54,3 +93,256 @@ export const stateLabels: Record<StateType, string> = {
 	PAUSED: 'Paused',
 	CANCELLING: 'Cancelling'
 };
+
+export interface StateView {
+	/** null for a run Prefect has not given a state yet. */
+	type: StateType | null;
+	/** Prefect's name (Late, AwaitingRetry, TimedOut, …), else the type's label. */
+	name: string;
+}
+
+export const toStateView = (type: StateType | null, name: string | null | undefined): StateView => ({
+	type,
+	name: name || (type ? stateLabels[type] : 'Unknown')
+});
+
+/** Names of flows and deployments by id, to label runs without a request per row. */
+export interface NameLookup {
+	flows: ReadonlyMap<string, string>;
+	deployments: ReadonlyMap<string, string>;
+}
+
+export const emptyNames: NameLookup = { flows: new Map(), deployments: new Map() };
+
+export function namesOf(flows: Flow[], deployments: Deployment[]): NameLookup {
+	return {
+		flows: new Map(flows.map((flow) => [flow.id, flow.name])),
+		deployments: new Map(deployments.map((deployment) => [deployment.id, deployment.name]))
+	};
+}
+
+export interface RunView {
+	id: string;
+	name: string;
+	flowId: string;
+	flowName: string | null;
+	deploymentId: string | null;
+	deploymentName: string | null;
+	state: StateView;
+	stateMessage: string | null;
+	tags: string[];
+	parameters: Record<string, unknown>;
+	workPool: string | null;
+	workQueue: string | null;
+	/** "host:pid" of the process running it, from the process worker. */
+	infrastructurePid: string | null;
+	isSubflow: boolean;
+	runCount: number;
+	expectedStart: string | null;
+	start: string | null;
+	end: string | null;
+	/** Seconds: the run's total run time, or the estimate so far while it runs. */
+	durationSeconds: number;
+	created: string;
+}
+
+export function toRunView(run: FlowRun, names: NameLookup = emptyNames): RunView {
+	return {
+		id: run.id,
+		name: run.name,
+		flowId: run.flow_id,
+		flowName: names.flows.get(run.flow_id) ?? null,
+		deploymentId: run.deployment_id,
+		deploymentName: run.deployment_id ? (names.deployments.get(run.deployment_id) ?? null) : null,
+		state: toStateView(run.state_type, run.state_name),
+		stateMessage: run.state?.message ?? null,
+		tags: run.tags,
+		parameters: run.parameters,
+		workPool: run.work_pool_name ?? null,
+		workQueue: run.work_queue_name,
+		infrastructurePid: run.infrastructure_pid ?? null,
+		isSubflow: run.parent_task_run_id !== null,
+		runCount: run.run_count,
+		expectedStart: run.expected_start_time,
+		start: run.start_time,
+		end: run.end_time,
+		durationSeconds: Math.max(run.total_run_time, run.estimated_run_time),
+		created: run.created
+	};
+}
+
+export interface StateChangeView {
+	state: StateView;
+	timestamp: string;
+	message: string | null;
+}
+
+export const toStateChangeView = (state: State): StateChangeView => ({
+	state: toStateView(state.type, state.name),
+	timestamp: state.timestamp,
+	message: state.message ?? null
+});
+
+export interface TaskRunView {
+	id: string;
+	name: string;
+	state: StateView;
+	tags: string[];
+	start: string | null;
+	end: string | null;
+	durationSeconds: number;
+	/** The flow run this task stands for (subflow or run_deployment call). */
+	childRunId: string | null;
+}
+
+export function toTaskRunView(task: TaskRun): TaskRunView {
+	return {
+		id: task.id,
+		name: task.name,
+		state: toStateView(task.state_type, task.state_name),
+		tags: task.tags,
+		start: task.start_time,
+		end: task.end_time,
+		durationSeconds: Math.max(task.total_run_time, task.estimated_run_time),
+		childRunId: task.state?.state_details?.child_flow_run_id ?? null
+	};
+}
+
+export const logLevels = [
+	{ level: 10, name: 'DEBUG' },
+	{ level: 20, name: 'INFO' },
+	{ level: 30, name: 'WARNING' },
+	{ level: 40, name: 'ERROR' },
+	{ level: 50, name: 'CRITICAL' }
+] as const;
+
+export function levelName(level: number): string {
+	return [...logLevels].reverse().find((known) => level >= known.level)?.name ?? 'NOTSET';
+}
+
+export interface LogView {
+	id: string;
+	timestamp: string;
+	level: string;
+	logger: string;
+	message: string;
+	taskRunId: string | null;
+}
+
+export const toLogView = (log: Log): LogView => ({
+	id: log.id,
+	timestamp: log.timestamp,
+	level: levelName(log.level),
+	logger: log.name,
+	message: log.message,
+	taskRunId: log.task_run_id
+});
+
+export interface FlowView {
+	id: string;
+	name: string;
+	tags: string[];
+	created: string;
+}
+
+export const toFlowView = (flow: Flow): FlowView => ({ id: flow.id, name: flow.name, tags: flow.tags, created: flow.created });
+
+export interface DeploymentView {
+	id: string;
+	name: string;
+	flowId: string;
+	flowName: string | null;
+	description: string | null;
+	tags: string[];
+	workPool: string | null;
+	workQueue: string | null;
+	/** "every 1h", "cron 0 * * * * (UTC)", … or null when it has none. */
+	schedule: string | null;
+	scheduleActive: boolean;
+	parameters: Record<string, unknown>;
+	entrypoint: string | null;
+}
+
+export function toDeploymentView(deployment: Deployment, names: NameLookup = emptyNames): DeploymentView {
+	return {
+		id: deployment.id,
+		name: deployment.name,
+		flowId: deployment.flow_id,
+		flowName: names.flows.get(deployment.flow_id) ?? null,
+		description: deployment.description ?? null,
+		tags: deployment.tags,
+		workPool: deployment.work_pool_name ?? null,
+		workQueue: deployment.work_queue_name ?? null,
+		schedule: describeSchedule(deployment.schedule ?? null),
+		scheduleActive: deployment.is_schedule_active ?? false,
+		parameters: deployment.parameters,
+		entrypoint: deployment.entrypoint ?? null
+	};
+}
+
+/** Prefect 2 schedules are one of interval (seconds), cron or rrule, each with an optional timezone. */
+export function describeSchedule(schedule: Record<string, unknown> | null): string | null {
+	if (!schedule) return null;
+	const zone = typeof schedule.timezone === 'string' ? ` (${schedule.timezone})` : '';
+	if (typeof schedule.interval === 'number') return `every ${formatDuration(schedule.interval)}`;
+	if (typeof schedule.cron === 'string') return `cron ${schedule.cron}${zone}`;
+	if (typeof schedule.rrule === 'string') return `rrule ${schedule.rrule}${zone}`;
+	return 'custom schedule';
+}
+
+/** "450 ms", "12.3 s", "4m 05s", "2h 03m", "3d 4h". */
+export function formatDuration(seconds: number): string {
+	if (!Number.isFinite(seconds) || seconds < 0) return '—';
+	if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
+	if (seconds < 60) return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`;
+	const total = Math.round(seconds);
+	const pad = (n: number) => String(n).padStart(2, '0');
+	if (total < 3600) return `${Math.floor(total / 60)}m ${pad(total % 60)}s`;
+	if (total < 86_400) return `${Math.floor(total / 3600)}h ${pad(Math.floor((total % 3600) / 60))}m`;
+	return `${Math.floor(total / 86_400)}d ${Math.floor((total % 86_400) / 3600)}h`;
+}
+
+export interface ConcurrencyLimitView {
+	tag: string;
+	limit: number;
+	/** Task run ids holding a slot. */
+	activeSlots: string[];
+}
+
+export const toConcurrencyLimitView = (limit: ConcurrencyLimit): ConcurrencyLimitView => ({
+	tag: limit.tag,
+	limit: limit.concurrency_limit,
+	activeSlots: limit.active_slots
+});
+
+export interface HistoryBucketView {
+	start: string;
+	end: string;
+	counts: Partial<Record<StateType, number>>;
+	/** Runs whose state is named Late (scheduled, past their start). */
+	late: number;
+}
+
+export function toHistoryBucketView(interval: HistoryInterval): HistoryBucketView {
+	const counts: Partial<Record<StateType, number>> = {};
+	let late = 0;
+	for (const state of interval.states) {
+		counts[state.state_type] = (counts[state.state_type] ?? 0) + state.count_runs;
+		if (state.state_name === 'Late') late += state.count_runs;
+	}
+	return { start: interval.interval_start, end: interval.interval_end, counts, late };
+}
+
+export interface DurationPointView {
+	id: string;
+	state: StateType | null;
+	timestamp: string;
+	durationSeconds: number;
+}
+
+export function toDurationPoints(points: FlowRunHistoryPoint[]): DurationPointView[] {
+	return points
+		.filter((point): point is FlowRunHistoryPoint & { timestamp: string } => point.timestamp !== null)
+		.map((point) => ({ id: point.id, state: point.state_type, timestamp: point.timestamp, durationSeconds: point.duration }))
+		.sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp));
+}

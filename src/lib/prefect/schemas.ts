@@ -183,11 +183,36 @@ export const HistoryInterval = z.object({
 		z.object({
 			state_type: StateType,
 			state_name: z.string(),
-			count_runs: z.number()
+			count_runs: z.number(),
+			sum_estimated_run_time: z.number().optional(),
+			sum_estimated_lateness: z.number().optional()
 		})
 	)
 });
 export type HistoryInterval = z.infer<typeof HistoryInterval>;
+
+/** A row of `POST /ui/flow_runs/history`: durations as float seconds. */
+export const FlowRunHistoryPoint = z.object({
+	id,
+	state_type: StateType.nullable(),
+	timestamp: nullableDatetime,
+	duration: z.number(),
+	lateness: z.number().nullable().optional()
+});
+export type FlowRunHistoryPoint = z.infer<typeof FlowRunHistoryPoint>;
+
+export const WorkQueue = z.object({
+	id,
+	name: z.string(),
+	description: z.string().nullable().optional(),
+	is_paused: z.boolean(),
+	concurrency_limit: z.number().nullable().optional(),
+	priority: z.number(),
+	work_pool_id: id.nullable().optional(),
+	work_pool_name: z.string().nullable().optional(),
+	last_polled: nullableDatetime.optional()
+});
+export type WorkQueue = z.infer<typeof WorkQueue>;
 
 /** Prefect's 422 body. */
 export const ValidationErrorBody = z.object({
@@ -213,6 +238,7 @@ export const FlowRunCriteria = z
 			.object({ any_: z.array(id).optional(), is_null_: z.boolean().optional() })
 			.strict()
 			.optional(),
+		work_queue_name: z.object({ any_: z.array(z.string()) }).strict().optional(),
 		state: z
 			.object({
 				type: z.object({ any_: z.array(StateType) }).strict().optional(),
@@ -270,6 +296,55 @@ export const FlowRunFilterBody = z
 	})
 	.strict();
 export type FlowRunFilterBody = z.infer<typeof FlowRunFilterBody>;
+
+/** `POST /flow_runs/history`: counts by state per interval (bucketed by expected start time). */
+export const FlowRunHistoryBody = FlowRunFilterBody.omit({ sort: true, limit: true, offset: true }).extend({
+	history_start: datetime,
+	history_end: datetime,
+	history_interval_seconds: z.number().min(1)
+});
+export type FlowRunHistoryBody = z.infer<typeof FlowRunHistoryBody>;
+
+/** `POST /ui/flow_runs/history`: up to 1000 light rows (id, state, timestamp, duration). */
+export const FlowRunPointsBody = FlowRunFilterBody.extend({ limit: z.number().int().min(1).max(1000).optional() });
+export type FlowRunPointsBody = z.infer<typeof FlowRunPointsBody>;
+
+export const taskRunSorts = ['ID_DESC', 'EXPECTED_START_TIME_ASC', 'EXPECTED_START_TIME_DESC', 'NAME_ASC', 'NAME_DESC', 'END_TIME_DESC'] as const;
+
+export const TaskRunFilterBody = z
+	.object({
+		flow_runs: z.object({ id: anyOf }).strict().optional(),
+		task_runs: z
+			.object({
+				id: anyOf.optional(),
+				subflow_runs: z.object({ exists_: z.boolean() }).strict().optional(),
+				tags: z.object({ all_: z.array(z.string()) }).strict().optional()
+			})
+			.strict()
+			.optional(),
+		sort: z.enum(taskRunSorts).optional(),
+		limit: z.number().int().min(1).max(200).optional(),
+		offset: z.number().int().min(0).optional()
+	})
+	.strict();
+export type TaskRunFilterBody = z.infer<typeof TaskRunFilterBody>;
+
+export const LogFilterBody = z
+	.object({
+		logs: z
+			.object({
+				level: z.object({ ge_: z.number().int().optional(), le_: z.number().int().optional() }).strict().optional(),
+				flow_run_id: anyOf.optional(),
+				task_run_id: anyOf.optional()
+			})
+			.strict()
+			.optional(),
+		sort: z.enum(['TIMESTAMP_ASC', 'TIMESTAMP_DESC']).optional(),
+		limit: z.number().int().min(1).max(200).optional(),
+		offset: z.number().int().min(0).optional()
+	})
+	.strict();
+export type LogFilterBody = z.infer<typeof LogFilterBody>;
 
 export const NewFlowRun = z
 	.object({

@@ -3,27 +3,115 @@
  * parent_flow_run_id query per level (paged past 200), never one request per child.
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
-import { finalStateTypes, type FlowRun, type StateType } from '#lib/prefect/schemas.ts';
+import { toRunView, type NameLookup, type RunView } from '#lib/prefect/models.ts';
+import { finalStateTypes, type FlowRun, type StateType, type TaskRun } from '#lib/prefect/schemas.ts';
 
 export interface RunTree {
 	root: FlowRun;
 	/** Descendants by depth: levels[0] are the root's children, levels[1] their children, … */
 	levels: FlowRun[][];
+	/** Parent flow run id of each descendant; filled only when loaded `withLinks`. */
+	parentOf: Map<string, string>;
 }
 
 export const isFinal = (state: StateType | null): boolean => state !== null && finalStateTypes.includes(state);
 
-export async function loadRunTree(prefect: PrefectClient, rootId: string, maxDepth = 4): Promise<RunTree> {
+export interface TreeOptions {
+	maxDepth?: number;
+	/**
+	 * Also learn each child's parent (for drawing the tree): a child points at a task run of its parent
+	 * (parent_task_run_id), so each level also reads its parents' subflow task runs, in parallel.
+	 */
+	withLinks?: boolean;
+}
+
+export async function loadRunTree(prefect: PrefectClient, rootId: string, options: TreeOptions = {}): Promise<RunTree> {
 	const root = await prefect.flowRuns.get(rootId);
 	const levels: FlowRun[][] = [];
+	const parentOf = new Map<string, string>();
 	let parents = [root.id];
-	for (let depth = 0; depth < maxDepth && parents.length > 0; depth++) {
-		const children = await prefect.flowRuns.children(parents);
+	for (let depth = 0; depth < (options.maxDepth ?? 4) && parents.length > 0; depth++) {
+		const [children, tasks] = await Promise.all([
+			prefect.flowRuns.children(parents),
+			options.withLinks ? subflowTasksOf(prefect, parents) : Promise.resolve([])
+		]);
 		if (children.length === 0) break;
+		const flowRunOfTask = new Map(tasks.map((task) => [task.id, task.flow_run_id]));
+		for (const child of children) {
+			const parent = child.parent_task_run_id ? flowRunOfTask.get(child.parent_task_run_id) : undefined;
+			if (parent) parentOf.set(child.id, parent);
+		}
 		levels.push(children);
 		parents = children.map((run) => run.id);
 	}
-	return { root, levels };
+	return { root, levels, parentOf };
+}
+
+/** The task runs that stand for subflow (or run_deployment) runs of the given flow runs. */
+function subflowTasksOf(prefect: PrefectClient, flowRunIds: string[], max = 10_000): Promise<TaskRun[]> {
+	return prefect.taskRuns.filterAll({ flow_runs: { id: { any_: flowRunIds } }, task_runs: { subflow_runs: { exists_: true } } }, max);
+}
+
+export interface ChildCount {
+	/** Direct subflow runs. */
+	children: number;
+	/** Runs one level further down (the tables of an orchestrator's fan-out phase). */
+	grandchildren: number;
+}
+
+/**
+ * How many subflow runs each of the given runs has, two levels deep, for a list page: counted from subflow
+ * task runs (whose state names the child run), two batched queries whatever the page holds, each capped.
+ */
+export async function countDescendants(prefect: PrefectClient, runIds: string[], cap = 1000): Promise<Map<string, ChildCount>> {
+	const counts = new Map<string, ChildCount>();
+	if (runIds.length === 0) return counts;
+	const firstLevel = await subflowTasksOf(prefect, runIds, cap);
+	const rootOfChild = new Map<string, string>();
+	for (const task of firstLevel) {
+		const count = counts.get(task.flow_run_id) ?? { children: 0, grandchildren: 0 };
+		count.children += 1;
+		counts.set(task.flow_run_id, count);
+		const child = task.state?.state_details?.child_flow_run_id;
+		if (child) rootOfChild.set(child, task.flow_run_id);
+	}
+	const secondLevel = await subflowTasksOf(prefect, [...rootOfChild.keys()], cap);
+	for (const task of secondLevel) {
+		const root = rootOfChild.get(task.flow_run_id);
+		const count = root ? counts.get(root) : undefined;
+		if (count) count.grandchildren += 1;
+	}
+	return counts;
+}
+
+export interface RunNode {
+	run: RunView;
+	children: RunNode[];
+	/** States of the leaf runs under this node (itself when it has no children). */
+	leafStates: Partial<Record<StateType, number>>;
+	leafCount: number;
+}
+
+/** The tree as nested view models for the run page; children are ordered by start time (as loaded). */
+export function treeNodes(tree: RunTree, names: NameLookup): RunNode[] {
+	const childrenOf = new Map<string, FlowRun[]>();
+	for (const run of tree.levels.flat()) {
+		const parent = tree.parentOf.get(run.id) ?? tree.root.id;
+		const siblings = childrenOf.get(parent);
+		if (siblings) siblings.push(run);
+		else childrenOf.set(parent, [run]);
+	}
+	const build = (run: FlowRun): RunNode => {
+		const children = (childrenOf.get(run.id) ?? []).map(build);
+		const leafStates: Partial<Record<StateType, number>> = {};
+		const add = (type: StateType | null, count: number) => {
+			if (type) leafStates[type] = (leafStates[type] ?? 0) + count;
+		};
+		if (children.length === 0) add(run.state_type, 1);
+		for (const child of children) for (const [type, count] of Object.entries(child.leafStates)) add(type as StateType, count);
+		return { run: toRunView(run, names), children, leafStates, leafCount: children.length === 0 ? 1 : children.reduce((sum, child) => sum + child.leafCount, 0) };
+	};
+	return (childrenOf.get(tree.root.id) ?? []).map(build);
 }
 
 /** Runs with no children of their own: the tables of a fan-out. */

@@ -1,0 +1,66 @@
+/** /deployments and /deployments/[id]: the table, one deployment's details and its trigger form. */
+import { fail, redirect } from '@sveltejs/kit';
+import type { PrefectClient } from '#lib/prefect/client.ts';
+import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
+import { namesOf, toDeploymentView, toRunView, type DeploymentView, type RunView } from '#lib/prefect/models.ts';
+import { fieldsFromSchema, readTriggerForm, submittedOf, type ParameterField } from '#lib/deployments/parameter-form.ts';
+import { recentRuns, requireUuid, type RecentRun } from './lookups.ts';
+
+export interface DeploymentRow {
+	deployment: DeploymentView;
+	lastRun: RecentRun | null;
+}
+
+/** Three calls in parallel: deployments, flows (names), recent runs (last state per deployment). */
+export async function loadDeployments(prefect: PrefectClient, now = new Date()): Promise<{ rows: DeploymentRow[]; capped: boolean }> {
+	const [deployments, flows, recent] = await Promise.all([prefect.deployments.filter({ sort: 'NAME_ASC' }), prefect.flows.filter({}), recentRuns(prefect, now)]);
+	const names = namesOf(flows, deployments);
+	const rows = deployments
+		.map((deployment) => ({ deployment: toDeploymentView(deployment, names), lastRun: recent.byDeployment.get(deployment.id)?.[0] ?? null }))
+		.sort((a, b) => `${a.deployment.flowName}/${a.deployment.name}`.localeCompare(`${b.deployment.flowName}/${b.deployment.name}`));
+	return { rows, capped: recent.capped };
+}
+
+export interface DeploymentPage {
+	deployment: DeploymentView;
+	fields: ParameterField[];
+	runs: RunView[];
+}
+
+const LATEST_RUNS = 10;
+
+/** The deployment, then in parallel its flow (name) and latest runs. */
+export async function loadDeploymentPage(prefect: PrefectClient, rawId: string): Promise<DeploymentPage> {
+	const id = requireUuid(rawId, 'deployment');
+	const deployment = await prefect.deployments.get(id);
+	const [flow, runs] = await Promise.all([
+		prefect.flows.get(deployment.flow_id),
+		prefect.flowRuns.filter({ deployments: { id: { any_: [id] } }, sort: 'EXPECTED_START_TIME_DESC', limit: LATEST_RUNS })
+	]);
+	const names = namesOf([flow], [deployment]);
+	return {
+		deployment: toDeploymentView(deployment, names),
+		fields: fieldsFromSchema(deployment.parameter_openapi_schema, deployment.parameters),
+		runs: runs.map((run) => toRunView(run, names))
+	};
+}
+
+/**
+ * The trigger form's action: the submitted values are checked against the deployment's schema here, and only
+ * a valid form reaches Prefect; on success the browser goes to the new run.
+ */
+export async function triggerDeployment(prefect: PrefectClient, rawId: string, form: FormData) {
+	const id = requireUuid(rawId, 'deployment');
+	const deployment = await prefect.deployments.get(id);
+	const result = readTriggerForm(fieldsFromSchema(deployment.parameter_openapi_schema, deployment.parameters), submittedOf(form));
+	if (!result.ok) return fail(400, { message: 'Some values are not valid: see the highlighted fields.', errors: result.errors, values: result.values });
+	let runId: string;
+	try {
+		runId = (await prefect.deployments.createFlowRun(id, result.run)).id;
+	} catch (error) {
+		if (!isPrefectError(error)) throw error;
+		const view = describePrefectError(error);
+		return fail(view.status, { message: `${view.title}: ${view.message}`, errors: {}, values: result.ok ? submittedOf(form) : {} });
+	}
+	redirect(303, `/runs/${runId}`);
+}

@@ -1,0 +1,14 @@
+import { fail } from '@sveltejs/kit';
+import { asFormFailure, cancelSelected, describeCancel, selectedIds } from '#lib/server/run-actions.ts';
+import { loadRunsPage } from '#lib/server/runs.ts';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ locals, url }) => ({ runs: await loadRunsPage(locals.prefect, url.searchParams) });
+
+export const actions: Actions = {
+	cancel: async ({ locals, request }) => {
+		const selection = selectedIds(await request.formData());
+		if ('error' in selection) return fail(400, { message: selection.error });
+		return asFormFailure(async () => ({ message: describeCancel(await cancelSelected(locals.prefect, selection.ids)) }));
+	}
+};
