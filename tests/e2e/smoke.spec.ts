@@ -1,8 +1,8 @@
 import { expect, test } from '@playwright/test';
 
-test('the overview shows the live server, its work pool and online workers', async ({ page }) => {
+test('the dashboard shows the live server, its work pool and online workers', async ({ page }) => {
 	await page.goto('/');
-	await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
+	await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
 	await expect(page.getByTestId('reachability')).toHaveText(/Reachable/);
 	await expect(page.getByTestId('server-version')).toHaveText('2.13.7');
 	const pool = page.getByRole('region', { name: 'Work pool default-pool' });
