@@ -65,6 +65,18 @@ describe('Prefect request path', () => {
 		expect(calls).toBe(1);
 	});
 
+	it('sends a write again when Prefect says its database was busy', async () => {
+		let calls = 0;
+		server.use(
+			http.post(`${API}/deployments/d1/create_flow_run`, () => {
+				calls++;
+				return calls < 3 ? HttpResponse.json({ exception_message: 'Service Unavailable' }, { status: 503 }) : HttpResponse.json({ detail: 'stop here' }, { status: 404 });
+			})
+		);
+		expect((await failure(client().deployments.createFlowRun('d1', {}))).kind).toBe('not-found');
+		expect(calls).toBe(3);
+	});
+
 	it('maps a slow answer to timeout', async () => {
 		server.use(
 			http.get(`${API}/admin/version`, async () => {

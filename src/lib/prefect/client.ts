@@ -125,8 +125,9 @@ export function createPrefectClient(connection: PrefectConnection) {
 				request('/concurrency_limits/', { method: 'POST', json: { tag, concurrency_limit: limit }, schema: ConcurrencyLimit }),
 			filter: (body: Body = {}) => read('/concurrency_limits/filter', z.array(ConcurrencyLimit), { limit: PAGE_SIZE, ...body }),
 			get: (tag: string) => read(`/concurrency_limits/tag/${encodeURIComponent(tag)}`, ConcurrencyLimit),
-			reset: (tag: string) =>
-				request(`/concurrency_limits/tag/${encodeURIComponent(tag)}/reset`, { method: 'POST', json: {} }),
+			/** Frees every slot, or with `slots` makes exactly those task runs the holders. */
+			reset: (tag: string, slots?: string[]) =>
+				request(`/concurrency_limits/tag/${encodeURIComponent(tag)}/reset`, { method: 'POST', json: slots ? { slot_override: slots } : {} }),
 			delete: (tag: string) => request(`/concurrency_limits/tag/${encodeURIComponent(tag)}`, { method: 'DELETE' })
 		}
 	};

@@ -59,6 +59,17 @@ export function createRequester(connection: PrefectConnection): Requester {
 	});
 
 	async function send<S extends z.ZodType>(path: string, options: RequestOptions<S>): Promise<Response> {
+		for (let attempt = 1; ; attempt++) {
+			try {
+				return await sendOnce(path, options);
+			} catch (error) {
+				if (attempt > BUSY_RETRIES || !isDatabaseBusy(error)) throw error;
+				await new Promise((done) => setTimeout(done, 150 * attempt));
+			}
+		}
+	}
+
+	async function sendOnce<S extends z.ZodType>(path: string, options: RequestOptions<S>): Promise<Response> {
 		const headers = connection.headers ? await connection.headers() : {};
 		return http(path.replace(/^\//, ''), {
 			method: options.method,
@@ -130,6 +141,20 @@ function toPrefectError(error: unknown, label: string, where: string): PrefectEr
 	// Other errors' own messages may quote the request URL (and credentials in it): never pass them on.
 	if (error instanceof TypeError) return new PrefectError('unreachable', `Prefect is unreachable at ${where} (the request could not be made)`);
 	return new PrefectError('upstream', `${label}: the request failed`);
+}
+
+/** Writes too are retried when Prefect itself says its database was busy. */
+const BUSY_RETRIES = 3;
+
+/**
+ * Prefect answers 503 `{"exception_message": "Service Unavailable"}` only when its database was busy (SQLite
+ * locked): the transaction was rolled back, so even a write can be sent again, as Prefect's own client does.
+ * Any other 503 (a gateway, a proxy) may have reached the server and is not retried for writes.
+ */
+function isDatabaseBusy(error: unknown): boolean {
+	if (!isHTTPError(error) || error.response.status !== 503) return false;
+	const body = ValidationErrorBody.safeParse(error.data);
+	return body.success && body.data.exception_message === 'Service Unavailable' && !body.data.exception_detail;
 }
 
 function causeOf(error: Error): string {

@@ -1,0 +1,74 @@
+/**
+ * Runs the browser tests look at, created once per Playwright worker on the real stack through the typed
+ * client: a completed task-parallel run, a fan-out with two failed tables, and a run scheduled for tomorrow.
+ * Small on purpose (1-4 tables of 1 s) so the suite stays quick on shared cores.
+ */
+import { randomUUID } from 'node:crypto';
+import { createPrefectClient } from '#lib/prefect/client.ts';
+import { ORCHESTRATOR, TASK_PARALLEL } from '#lib/prefect/deployments.ts';
+import type { FlowRun, NewFlowRun, StateType } from '#lib/prefect/schemas.ts';
+import { loadRunTree, treeIsFinal, type RunTree } from '#lib/server/run-tree.ts';
+import { waitFor } from '../../scripts/lib/processes.ts';
+
+export function testPrefect() {
+	const apiUrl = process.env.FLOWDECK_TEST_API_URL;
+	if (!apiUrl) throw new Error('FLOWDECK_TEST_API_URL is not set: run the browser tests with npm test (-- --only e2e)');
+	return createPrefectClient({ apiUrl });
+}
+
+/** A tag only this test's runs carry, so a view of them is exact whatever else is on the server. */
+export const uniqueTag = (what: string) => `e2e-${what}-${randomUUID().slice(0, 8)}`;
+
+export async function startRun(which: { flow: string; deployment: string }, run: NewFlowRun): Promise<FlowRun> {
+	const prefect = testPrefect();
+	const deployment = await prefect.deployments.byName(which.flow, which.deployment);
+	return prefect.deployments.createFlowRun(deployment.id, run);
+}
+
+export const tomorrow = () => ({ type: 'SCHEDULED' as const, state_details: { scheduled_time: new Date(Date.now() + 86_400_000).toISOString() } });
+
+export function startTaskParallel(parameters: { tables: number; seconds: number; fail_tables?: number[] }, extra: Omit<NewFlowRun, 'parameters'> = {}) {
+	return startRun(TASK_PARALLEL, { parameters: { fail_tables: [], ...parameters }, ...extra });
+}
+
+export function startFanOut(parameters: { tables: number; seconds: number; fail_tables: number[] }, extra: Omit<NewFlowRun, 'parameters'> = {}) {
+	return startRun(ORCHESTRATOR, { parameters, ...extra });
+}
+
+export async function waitForFinalTree(runId: string, timeoutMs = 180_000): Promise<RunTree> {
+	const prefect = testPrefect();
+	return waitFor(`run ${runId} and its descendants to finish`, async () => {
+		const tree = await loadRunTree(prefect, runId);
+		return treeIsFinal(tree) ? tree : undefined;
+	}, timeoutMs, 1000);
+}
+
+export async function waitForState(runId: string, states: StateType[], timeoutMs = 120_000): Promise<FlowRun> {
+	const prefect = testPrefect();
+	return waitFor(`run ${runId} to be ${states.join(' or ')}`, async () => {
+		const run = await prefect.flowRuns.get(runId);
+		return run.state_type && states.includes(run.state_type) ? run : undefined;
+	}, timeoutMs, 500);
+}
+
+export interface Seeded {
+	completed: FlowRun;
+	fanOut: RunTree;
+	scheduled: FlowRun;
+	tag: string;
+}
+
+let seeded: Promise<Seeded> | undefined;
+
+/** Started one after the other, then awaited together; the same runs for every spec of this worker. */
+export function seed(): Promise<Seeded> {
+	seeded ??= (async () => {
+		const tag = uniqueTag('seed');
+		const completed = await startTaskParallel({ tables: 2, seconds: 1 }, { tags: [tag] });
+		const fanOut = await startFanOut({ tables: 4, seconds: 1, fail_tables: [2, 4] }, { tags: [tag] });
+		const scheduled = await startTaskParallel({ tables: 1, seconds: 1 }, { tags: [tag], state: tomorrow() });
+		const [completedTree, fanOutTree] = await Promise.all([waitForFinalTree(completed.id), waitForFinalTree(fanOut.id)]);
+		return { completed: completedTree.root, fanOut: fanOutTree, scheduled, tag };
+	})();
+	return seeded;
+}
