@@ -1,7 +1,8 @@
 /** /concurrency: create, change, see the holders of slots, reset and delete, each checked in Prefect. */
 import { expect, test } from '@playwright/test';
 import { isPrefectError } from '#lib/prefect/errors.ts';
-import { seed, testPrefect, uniqueTag, type Seeded } from './seed.ts';
+import { testPrefect } from '../helpers/stack.ts';
+import { seed, uniqueTag, type Seeded } from './seed.ts';
 import { LAPTOP, screenshot } from './shots.ts';
 
 let seeded: Seeded;

@@ -1,7 +1,8 @@
 /** The trigger form: bad input never reaches Prefect; good input creates the run and opens it. */
 import { expect, test } from '@playwright/test';
 import { TASK_PARALLEL } from '#lib/prefect/deployments.ts';
-import { testPrefect, uniqueTag } from './seed.ts';
+import { testPrefect } from '../helpers/stack.ts';
+import { uniqueTag } from './seed.ts';
 import { LAPTOP, screenshot } from './shots.ts';
 
 test.use({ viewport: LAPTOP });

@@ -1,7 +1,8 @@
 /** Every page renders real data from the stack's Prefect, and bad ids give a 404 page. */
 import { expect, test } from '@playwright/test';
 import { ORCHESTRATOR, TABLE_CHILD, TASK_PARALLEL } from '#lib/prefect/deployments.ts';
-import { seed, testPrefect, type Seeded } from './seed.ts';
+import { testPrefect } from '../helpers/stack.ts';
+import { seed, type Seeded } from './seed.ts';
 import { LAPTOP, PHONE, screenshot } from './shots.ts';
 
 let seeded: Seeded;
@@ -101,7 +102,7 @@ test('a phone-size screen and dark mode still show the runs', async ({ page }) =
 	await page.emulateMedia({ colorScheme: 'dark' });
 	await page.goto(`/runs?tag=${seeded.tag}`);
 	await expect(page.getByTestId('run-row')).toHaveCount(3);
-	await screenshot(page, 'runs-phone-dark', false);
+	await screenshot(page, 'runs-phone-dark');
 });
 
 test('a malformed or unknown id is a 404 page, not an error', async ({ page }) => {
@@ -110,4 +111,22 @@ test('a malformed or unknown id is a 404 page, not an error', async ({ page }) =
 		expect(response?.status(), path).toBe(404);
 		await expect(page.getByRole('alert')).toContainText('Not found');
 	}
+});
+
+test.describe('in Tokyo', () => {
+	test.use({ timezoneId: 'Asia/Tokyo' });
+
+	test('times show in the viewer timezone, or in UTC with the toggle (remembered)', async ({ page }) => {
+		await page.goto(`/runs/${seeded.completed.id}`);
+		const started = page.getByRole('region', { name: 'Timing' }).locator('dd').nth(1);
+		await expect(started).toContainText('GMT+9');
+		await expect(started.locator('time')).toHaveAttribute('title', /ago/);
+		await page.getByTestId('utc-toggle').check();
+		await expect(started).toContainText('UTC');
+		await page.reload();
+		await expect(page.getByTestId('utc-toggle')).toBeChecked();
+		await expect(started).toContainText('UTC');
+		await page.getByTestId('utc-toggle').uncheck();
+		await expect(started).toContainText('GMT+9');
+	});
 });

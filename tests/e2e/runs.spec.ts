@@ -4,7 +4,8 @@ import { ORCHESTRATOR, TABLE_CHILD } from '#lib/prefect/deployments.ts';
 import { RERUN_TAG_PREFIX } from '#lib/server/run-actions.ts';
 import { loadRunTree, leaves } from '#lib/server/run-tree.ts';
 import { waitFor } from '../../scripts/lib/processes.ts';
-import { seed, startFanOut, startTaskParallel, testPrefect, tomorrow, uniqueTag, waitForState, type Seeded } from './seed.ts';
+import { testPrefect } from '../helpers/stack.ts';
+import { seed, startFanOut, startTaskParallel, tomorrow, uniqueTag, waitForState, type Seeded } from './seed.ts';
 import { LAPTOP, screenshot } from './shots.ts';
 
 let seeded: Seeded;

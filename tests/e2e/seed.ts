@@ -4,17 +4,11 @@
  * Small on purpose (1-4 tables of 1 s) so the suite stays quick on shared cores.
  */
 import { randomUUID } from 'node:crypto';
-import { createPrefectClient } from '#lib/prefect/client.ts';
 import { ORCHESTRATOR, TASK_PARALLEL } from '#lib/prefect/deployments.ts';
 import type { FlowRun, NewFlowRun, StateType } from '#lib/prefect/schemas.ts';
-import { loadRunTree, treeIsFinal, type RunTree } from '#lib/server/run-tree.ts';
+import type { RunTree } from '#lib/server/run-tree.ts';
 import { waitFor } from '../../scripts/lib/processes.ts';
-
-export function testPrefect() {
-	const apiUrl = process.env.FLOWDECK_TEST_API_URL;
-	if (!apiUrl) throw new Error('FLOWDECK_TEST_API_URL is not set: run the browser tests with npm test (-- --only e2e)');
-	return createPrefectClient({ apiUrl });
-}
+import { testPrefect, waitForFinalTree } from '../helpers/stack.ts';
 
 /** A tag only this test's runs carry, so a view of them is exact whatever else is on the server. */
 export const uniqueTag = (what: string) => `e2e-${what}-${randomUUID().slice(0, 8)}`;
@@ -33,14 +27,6 @@ export function startTaskParallel(parameters: { tables: number; seconds: number;
 
 export function startFanOut(parameters: { tables: number; seconds: number; fail_tables: number[] }, extra: Omit<NewFlowRun, 'parameters'> = {}) {
 	return startRun(ORCHESTRATOR, { parameters, ...extra });
-}
-
-export async function waitForFinalTree(runId: string, timeoutMs = 180_000): Promise<RunTree> {
-	const prefect = testPrefect();
-	return waitFor(`run ${runId} and its descendants to finish`, async () => {
-		const tree = await loadRunTree(prefect, runId);
-		return treeIsFinal(tree) ? tree : undefined;
-	}, timeoutMs, 1000);
 }
 
 export async function waitForState(runId: string, states: StateType[], timeoutMs = 120_000): Promise<FlowRun> {
