@@ -3,7 +3,7 @@ import { expect, test } from '@playwright/test';
 import { isPrefectError } from '#lib/prefect/errors.ts';
 import { testPrefect } from '../helpers/stack.ts';
 import { seed, uniqueTag, type Seeded } from './seed.ts';
-import { LAPTOP, screenshot } from './shots.ts';
+import { LAPTOP, openLive, screenshot } from './shots.ts';
 
 let seeded: Seeded;
 
@@ -26,7 +26,7 @@ test.use({ viewport: LAPTOP });
 test('create, change, reset and delete a tag limit', async ({ page }) => {
 	const prefect = testPrefect();
 	const tag = uniqueTag('limit');
-	await page.goto('/concurrency');
+	await openLive(page, '/concurrency');
 
 	const create = page.getByRole('form', { name: 'Create or change a limit' });
 	await create.getByLabel('Tag').fill(tag);

@@ -3,13 +3,13 @@ import { expect, test } from '@playwright/test';
 import { TASK_PARALLEL } from '#lib/prefect/deployments.ts';
 import { testPrefect } from '../helpers/stack.ts';
 import { uniqueTag } from './seed.ts';
-import { LAPTOP, screenshot } from './shots.ts';
+import { LAPTOP, openLive, screenshot } from './shots.ts';
 
 test.use({ viewport: LAPTOP });
 
 async function openForm(page: import('@playwright/test').Page) {
 	const deployment = await testPrefect().deployments.byName(TASK_PARALLEL.flow, TASK_PARALLEL.deployment);
-	await page.goto(`/deployments/${deployment.id}`);
+	await openLive(page, `/deployments/${deployment.id}`);
 	return deployment;
 }
 

@@ -6,7 +6,7 @@ import { loadRunTree, leaves } from '#lib/server/run-tree.ts';
 import { waitFor } from '../../scripts/lib/processes.ts';
 import { testPrefect } from '../helpers/stack.ts';
 import { seed, startFanOut, startTaskParallel, tomorrow, uniqueTag, waitForState, type Seeded } from './seed.ts';
-import { LAPTOP, screenshot } from './shots.ts';
+import { LAPTOP, openLive, screenshot } from './shots.ts';
 
 let seeded: Seeded;
 
@@ -20,7 +20,7 @@ test.use({ viewport: LAPTOP });
 test('filters, kept in the URL, restore the same view on reload and on a shared link', async ({ page, browser }) => {
 	const prefect = testPrefect();
 	const flow = await prefect.flows.get(seeded.fanOut.root.flow_id);
-	await page.goto('/runs');
+	await openLive(page, '/runs');
 	const filters = page.getByRole('form', { name: 'Filter runs' });
 	await filters.getByLabel('Failed').check();
 	await filters.getByLabel('Flow', { exact: true }).selectOption({ label: ORCHESTRATOR.flow });

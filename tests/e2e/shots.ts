@@ -1,5 +1,11 @@
-/** Screenshots for docs/ui.md, taken while the tests look at real pages. */
-import type { Page } from '@playwright/test';
+/** Page helpers: waiting for a page to be live, and screenshots for docs/ui.md taken while tests look at real pages. */
+import { expect, type Page } from '@playwright/test';
+
+/** Opens a page and waits for hydration (the timezone switch is enabled then): typing earlier would be overwritten. */
+export async function openLive(page: Page, url: string): Promise<void> {
+	await page.goto(url);
+	await expect(page.getByTestId('utc-toggle')).toBeEnabled();
+}
 
 export const LAPTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
