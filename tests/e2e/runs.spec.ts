@@ -83,6 +83,24 @@ test('bulk cancel: the selected runs, and only those, are cancelled in Prefect',
 	await prefect.flowRuns.setState(untouched.id, { type: 'CANCELLED' }, true);
 });
 
+test.describe('without JavaScript', () => {
+	test.use({ javaScriptEnabled: false });
+
+	test('bulk cancel is a plain form POST that answers with the same view', async ({ page }) => {
+		const prefect = testPrefect();
+		const tag = uniqueTag('nojs');
+		const runs = await Promise.all([0, 1].map(() => startTaskParallel({ tables: 1, seconds: 1 }, { tags: [tag], state: tomorrow() })));
+		await page.goto(`/runs?tag=${tag}`);
+		for (const run of runs) await page.getByRole('checkbox', { name: `Select ${run.name}` }).check();
+		await page.getByRole('button', { name: /^Cancel selected/ }).click();
+		await expect(page.getByTestId('form-message')).toHaveText('Cancelled 2 runs.');
+		await expect(page.getByLabel('Tag')).toHaveValue(tag);
+		await expect(page.getByTestId('run-row').getByTestId('state-badge').filter({ hasText: 'Cancelled' })).toHaveCount(2);
+		const after = await prefect.flowRuns.filter({ flow_runs: { id: { any_: runs.map((run) => run.id) } } });
+		expect(after.map((run) => run.state_type)).toEqual(['CANCELLED', 'CANCELLED']);
+	});
+});
+
 test('cancel with all subflow runs stops a running fan-out and its children in Prefect', async ({ page }) => {
 	test.setTimeout(180_000);
 	const prefect = testPrefect();
