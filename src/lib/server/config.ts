@@ -33,6 +33,11 @@ export const ConfigSchema = z.object({
 	PREFECT_WORKER_HEARTBEAT_SECONDS: seconds(10),
 	PREFECT_TASK_RUN_TAG_CONCURRENCY_SLOT_WAIT_SECONDS: seconds(1),
 	FLOWDECK_CHILD_POLL_SECONDS: seconds(2),
+	// Live updates (Server-Sent Events): poll interval while something runs / while runs only wait.
+	FLOWDECK_LIVE_ACTIVE_MS: int(1000, 200, 60_000),
+	FLOWDECK_LIVE_IDLE_MS: int(5000, 500, 300_000),
+	// `per-stream` gives every stream its own poller: only the benchmark's baseline uses it.
+	FLOWDECK_LIVE_POLLERS: z.enum(['shared', 'per-stream']).default('shared'),
 	HOST: text('127.0.0.1'),
 	PORT: int(3000, 1, 65_535)
 });
