@@ -78,12 +78,20 @@ export function createRequester(connection: PrefectConnection): Requester {
 
 	return async function request<S extends z.ZodType>(path: string, options: RequestOptions<S>): Promise<z.infer<S>> {
 		const label = `${options.method} ${path}`;
+		// onUnauthorized is asked once per call, for a 401 or a redirect (a gateway sending us to its login page).
+		let asked = false;
+		const retryAfterSignIn = async () => {
+			if (asked || !connection.onUnauthorized) return false;
+			asked = true;
+			return connection.onUnauthorized();
+		};
 		let response: Response;
 		try {
 			try {
 				response = await send(path, options);
+				if (isRedirect(response) && (await retryAfterSignIn())) response = await send(path, options);
 			} catch (error) {
-				if (isHTTPError(error) && error.response.status === 401 && connection.onUnauthorized && (await connection.onUnauthorized())) {
+				if (isHTTPError(error) && error.response.status === 401 && (await retryAfterSignIn())) {
 					response = await send(path, options);
 				} else {
 					throw error;
@@ -92,7 +100,7 @@ export function createRequester(connection: PrefectConnection): Requester {
 		} catch (error) {
 			throw toPrefectError(error, label, where);
 		}
-		if (response.status >= 300 && response.status < 400) {
+		if (isRedirect(response)) {
 			// A gateway redirecting to its login page means our credentials were not accepted.
 			throw new PrefectError('unauthorized', `${label}: redirected to a login page (${response.status}); sign in again`, response.status);
 		}
@@ -112,6 +120,8 @@ export function createRequester(connection: PrefectConnection): Requester {
 		return parsed.data;
 	};
 }
+
+const isRedirect = (response: Response) => response.status >= 300 && response.status < 400;
 
 function toPrefectError(error: unknown, label: string, where: string): PrefectError {
 	if (error instanceof PrefectError) return error;
