@@ -43,6 +43,8 @@ export interface Gateway {
 	cookieNames: readonly string[];
 	/** Successful and failed login POSTs the gateway has answered, from its access log. */
 	logins: () => { succeeded: number; failed: number };
+	/** Requests to the logout URL the gateway has answered. */
+	logouts: () => number;
 	stop: () => Promise<void>;
 }
 
@@ -93,8 +95,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 				throw new Error(`apache2 exited during start-up (exit ${code}):\n${[...output, log].join('\n')}`);
 			})
 		]);
+		const answered = (method: string, path: string) =>
+			readFileSync(join(root, 'access.log'), 'utf8')
+				.split('\n')
+				.filter((line) => line.startsWith(`${method} ${path} `));
 		const logins = () => {
-			const lines = readFileSync(join(root, 'access.log'), 'utf8').split('\n').filter((line) => line.startsWith(`POST ${shape.loginPath} `));
+			const lines = answered('POST', shape.loginPath);
 			const succeeded = lines.filter((line) => /\s[23]\d\d$/.test(line)).length;
 			return { succeeded, failed: lines.length - succeeded };
 		};
@@ -107,6 +113,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 			passwordField: shape.passwordField,
 			cookieNames: shape.cookies,
 			logins,
+			logouts: () => answered('POST', shape.logoutPath).length,
 			stop
 		};
 	} catch (error) {
