@@ -55,10 +55,13 @@ export class Visitor {
 	readonly base: string;
 	readonly cookies = new Map<string, string>();
 	readonly recorded: Recorded[];
+	/** Sent with every request (e.g. the headers a proxy adds). */
+	readonly headers: Record<string, string>;
 
-	constructor(base: string, recorded: Recorded[] = []) {
+	constructor(base: string, recorded: Recorded[] = [], headers: Record<string, string> = {}) {
 		this.base = base;
 		this.recorded = recorded;
+		this.headers = headers;
 	}
 
 	async get(path: string): Promise<Recorded> {
@@ -70,7 +73,7 @@ export class Visitor {
 	}
 
 	async send(method: string, path: string, options: { body?: URLSearchParams; origin?: string } = {}): Promise<Recorded> {
-		const headers: Record<string, string> = { accept: 'text/html' };
+		const headers: Record<string, string> = { accept: 'text/html', ...this.headers };
 		if (options.origin) headers.origin = options.origin;
 		if (this.cookies.size) headers.cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
 		const response = await fetch(new URL(path, this.base), { method, headers, body: options.body, redirect: 'manual' });
