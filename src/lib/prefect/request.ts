@@ -78,20 +78,12 @@ export function createRequester(connection: PrefectConnection): Requester {
 
 	return async function request<S extends z.ZodType>(path: string, options: RequestOptions<S>): Promise<z.infer<S>> {
 		const label = `${options.method} ${path}`;
-		// onUnauthorized is asked once per call, for a 401 or a redirect (a gateway sending us to its login page).
-		let asked = false;
-		const retryAfterSignIn = async () => {
-			if (asked || !connection.onUnauthorized) return false;
-			asked = true;
-			return connection.onUnauthorized();
-		};
 		let response: Response;
 		try {
 			try {
 				response = await send(path, options);
-				if (isRedirect(response) && (await retryAfterSignIn())) response = await send(path, options);
 			} catch (error) {
-				if (isHTTPError(error) && error.response.status === 401 && (await retryAfterSignIn())) {
+				if (isHTTPError(error) && refusedCredentials(error.response.status) && connection.onUnauthorized && (await connection.onUnauthorized())) {
 					response = await send(path, options);
 				} else {
 					throw error;
@@ -99,10 +91,6 @@ export function createRequester(connection: PrefectConnection): Requester {
 			}
 		} catch (error) {
 			throw toPrefectError(error, label, where);
-		}
-		if (isRedirect(response)) {
-			// A gateway redirecting to its login page means our credentials were not accepted.
-			throw new PrefectError('unauthorized', `${label}: redirected to a login page (${response.status}); sign in again`, response.status);
 		}
 		if (!options.schema) return undefined as z.infer<S>;
 		let body: unknown;
@@ -121,7 +109,8 @@ export function createRequester(connection: PrefectConnection): Requester {
 	};
 }
 
-const isRedirect = (response: Response) => response.status >= 300 && response.status < 400;
+/** 401, or a gateway redirecting to its login page (ky throws for 3xx: redirects are not followed). */
+const refusedCredentials = (status: number) => status === 401 || (status >= 300 && status < 400);
 
 function toPrefectError(error: unknown, label: string, where: string): PrefectError {
 	if (error instanceof PrefectError) return error;
@@ -131,6 +120,7 @@ function toPrefectError(error: unknown, label: string, where: string): PrefectEr
 		const status = error.response.status;
 		const detail = explain(error.data);
 		const suffix = detail ? `: ${detail}` : '';
+		if (status >= 300 && status < 400) return new PrefectError('unauthorized', `${label}: redirected to a login page (${status}); sign in again`, status);
 		if (status === 401 || status === 403) return new PrefectError('unauthorized', `${label}: not authorized (${status})${suffix}`, status, detail);
 		if (status === 404) return new PrefectError('not-found', `${label}: not found${suffix}`, status, detail);
 		if (status === 409) return new PrefectError('conflict', `${label}: already exists${suffix}`, status, detail);
