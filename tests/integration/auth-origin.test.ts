@@ -26,7 +26,15 @@ function expectSecureSessionCookie(cookies: string[]): void {
 	expect(cookie).toMatch(/^__Host-flowdeck-session=[\w-]{43}; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
 }
 
-describe.each([
+interface ProxySetup {
+	name: string;
+	env: Record<string, string>;
+	/** Headers the proxy adds to every request. */
+	headers: Record<string, string>;
+	origin: string;
+}
+
+describe.each<ProxySetup>([
 	{ name: 'ORIGIN', env: { ORIGIN: 'https://flowdeck.example.test' }, headers: {}, origin: 'https://flowdeck.example.test' },
 	{
 		name: 'PROTOCOL_HEADER/HOST_HEADER',
