@@ -20,14 +20,19 @@ export interface FlowdeckServer {
 	stop: () => Promise<void>;
 }
 
+/** `env` over the current environment with every Flowdeck, Prefect and workbench variable removed first, so nothing
+ * from a developer's shell (or the test stack's environment) changes the mode under test. */
+export function isolatedEnv(env: Record<string, string>): Record<string, string | undefined> {
+	const cleared = Object.keys(process.env).filter((name) => /^(PREFECT_|WORKBENCH_|FLOWDECK_|ORIGIN$|PROTOCOL_HEADER$|HOST_HEADER$)/.test(name));
+	return { ...Object.fromEntries(cleared.map((name) => [name, undefined])), ...env };
+}
+
 export async function startFlowdeck(env: Record<string, string>): Promise<FlowdeckServer> {
 	await ensureBuild();
 	const port = await freePort();
 	const url = `http://127.0.0.1:${port}`;
 	const output: string[] = [];
-	// Only the given variables: nothing from a developer's .env or shell changes the mode under test.
-	const isolated = Object.fromEntries(Object.keys(process.env).filter((name) => /^(PREFECT_|WORKBENCH_|FLOWDECK_|ORIGIN$|PROTOCOL_HEADER$|HOST_HEADER$)/.test(name)).map((name) => [name, undefined]));
-	const server = start(process.execPath, ['scripts/serve.ts'], { cwd: repoRoot, env: { ...isolated, ...env, HOST: '127.0.0.1', PORT: String(port) }, prefix: '', onLine: (line) => output.push(line) });
+	const server = start(process.execPath, ['scripts/serve.ts'], { cwd: repoRoot, env: isolatedEnv({ ...env, HOST: '127.0.0.1', PORT: String(port) }), prefix: '', onLine: (line) => output.push(line) });
 	try {
 		await Promise.race([
 			waitFor('the Flowdeck server', async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined), 30_000, 200),
