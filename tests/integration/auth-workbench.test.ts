@@ -66,9 +66,10 @@ describe.each<GatewayShape>(['a', 'b'])('workbench sign-in per user, gateway sha
 
 	it('refuses a bad password with a clear message and no session', async () => {
 		const browser = visitor();
-		const response = await browser.signIn('alice', 'wrong-password');
+		const response = await browser.signIn('alice', 'wrong-password', '/?tab=pools');
 		expect(response.status).toBe(401);
 		expect(response.body).toContain('The workbench refused this username or password.');
+		expect(response.body).toContain('name="next" value="/?tab=pools"'); // the next attempt still returns there
 		expect(setCookies(response)).toEqual([]);
 		expect((await browser.get('/')).status).toBe(303);
 	});

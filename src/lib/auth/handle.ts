@@ -102,13 +102,14 @@ export async function signInAction(event: RequestEvent) {
 	const username = String(form.get('username') ?? '').trim();
 	const password = String(form.get('password') ?? '');
 	const next = safeNext(form.get('next'));
-	if (!username || !password) return fail(400, { message: 'Enter your workbench username and password.', username });
-	if (username.length > MAX_FIELD || password.length > MAX_FIELD) return fail(400, { message: 'The username or password is too long.', username: '' });
+	// A failed attempt re-renders the form at /login?/signIn: it carries `next` on to the next attempt.
+	if (!username || !password) return fail(400, { message: 'Enter your workbench username and password.', username, next });
+	if (username.length > MAX_FIELD || password.length > MAX_FIELD) return fail(400, { message: 'The username or password is too long.', username: '', next });
 
 	const result = await signIn(current, username, password, event.getClientAddress());
 	if (!result.ok) {
 		if (result.retryAfterSeconds) event.setHeaders({ 'retry-after': String(result.retryAfterSeconds) });
-		return fail(result.status, { message: result.message, username });
+		return fail(result.status, { message: result.message, username, next });
 	}
 	// No fixation: whatever session the browser came with ends; the new id is always fresh.
 	if (event.locals.auth.session) await current.sessions.destroy(event.locals.auth.session.id);
