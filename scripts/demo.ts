@@ -34,6 +34,7 @@ main(async () => {
 	const workers: WorkerSupervisor = await superviseWorkers({
 		count: cfg.FLOWDECK_WORKERS,
 		pool: cfg.PREFECT_WORK_POOL,
+		namePrefix: cfg.FLOWDECK_WORKER_PREFIX,
 		env: prefectProcessEnv(cfg),
 		onLine: (line) => process.env.FLOWDECK_DEMO_VERBOSE && console.log(line)
 	});

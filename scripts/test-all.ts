@@ -9,6 +9,7 @@ import { cliArgs, main } from './lib/cli.ts';
 import { freePort, run, start, waitFor } from './lib/processes.ts';
 import { repoRoot } from './lib/python.ts';
 import { startTestStack, type TestStack } from './lib/stack.ts';
+import { ensureSystemPackages } from './lib/system-packages.ts';
 
 const resultsDir = join(repoRoot, 'test-results');
 const counts = { passed: 0, failed: 0, skipped: 0 };
@@ -47,6 +48,7 @@ main(async () => {
 	const { only } = cliArgs({ only: { type: 'string' } });
 	const wants = (part: string) => only === undefined || only === part;
 	rmSync(resultsDir, { recursive: true, force: true });
+	if (wants('integration') || wants('e2e')) await ensureSystemPackages();
 	let ok = true;
 
 	if (only === undefined) ok = (await step('svelte-check', 'npm', ['run', 'check', '--silent'])) && ok;

@@ -5,6 +5,7 @@ import type { PrefectClient } from '#lib/prefect/client.ts';
 import { isPrefectError } from '#lib/prefect/errors.ts';
 import { config, ConfigError, type Config } from '#lib/server/config.ts';
 import { prefectClientFor } from '#lib/server/prefect.ts';
+import { isShuttingDown } from './processes.ts';
 
 export function cliConfig(): Config {
 	try {
@@ -36,8 +37,13 @@ export function fail(message: string, code = 1): never {
 /** Runs a script's main; Prefect and other errors end it with one clear line, not a stack trace. */
 export function main(body: () => Promise<number | void>): void {
 	body().then(
-		(code) => process.exit(code ?? 0),
-		(error: unknown) => fail(isPrefectError(error) || error instanceof Error ? error.message : String(error))
+		(code) => {
+			// During a Ctrl-C shutdown a child exiting ends main early: let the shutdown finish and exit.
+			if (!isShuttingDown()) process.exit(code ?? 0);
+		},
+		(error: unknown) => {
+			if (!isShuttingDown()) fail(isPrefectError(error) || error instanceof Error ? error.message : String(error));
+		}
 	);
 }
 

@@ -27,6 +27,7 @@ export const ConfigSchema = z.object({
 	PREFECT_CONCURRENCY_TAG: text('database'),
 	PREFECT_CONCURRENCY_LIMIT: int(3, 0, 10_000),
 	FLOWDECK_WORKERS: int(3, 1, 64),
+	FLOWDECK_WORKER_PREFIX: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - only').default('worker'),
 	// Short intervals so a demo and the tests feel live; Prefect's own defaults are 10, 10, 30 and 30 s.
 	PREFECT_WORKER_QUERY_SECONDS: seconds(2),
 	PREFECT_WORKER_PREFETCH_SECONDS: seconds(2),
