@@ -23,7 +23,10 @@ describe('in-memory session store', () => {
 		clock = 29 * minute;
 		expect((await store.resume(id))?.username).toBe('alice');
 		clock = 58 * minute; // 29 min after the last use
+		expect(await store.isActive(id)).toBe(true); // checking is not using
 		expect(await store.resume(id)).toBeDefined();
+		clock = 88 * minute - 1;
+		expect(await store.isActive(id)).toBe(true);
 		clock = 88 * minute; // 30 min idle
 		expect(await store.resume(id)).toBeUndefined();
 		expect(store.size).toBe(0);
@@ -42,7 +45,9 @@ describe('in-memory session store', () => {
 		clock = 0;
 		newStore();
 		const { id } = await store.create('alice', new Map());
+		expect(await store.isActive(id)).toBe(true);
 		await store.destroy(id);
+		expect(await store.isActive(id)).toBe(false);
 		expect(await store.resume(id)).toBeUndefined();
 		expect(await store.resume('made-up')).toBeUndefined();
 	});

@@ -76,6 +76,7 @@ export function sharedCredentials(auth: Auth): UpstreamCredentials {
 /**
  * Credentials of a signed-in user: their upstream cookies. When those expire or upstream answers 401, the
  * session is over: `onExpired` ends it and the call fails as unauthorized (the hook sends the user to /login).
+ * Every call also checks the session is still active, so a long-lived stream stops at sign-out or timeout.
  */
 export function sessionCredentials(auth: Auth, session: Session, onExpired: () => Promise<void>): UpstreamCredentials {
 	return jarCredentials({
@@ -83,9 +84,9 @@ export function sessionCredentials(auth: Auth, session: Session, onExpired: () =
 		apiKey: auth.cfg.PREFECT_API_KEY,
 		now: auth.now,
 		jar: async () => {
-			if (jarExpired(session.upstream, auth.now())) {
+			if (jarExpired(session.upstream, auth.now()) || !(await auth.sessions.isActive(session.id))) {
 				await onExpired();
-				throw new PrefectError('unauthorized', 'your workbench session expired', 401);
+				throw new PrefectError('unauthorized', 'your session ended: sign in again', 401);
 			}
 			return session.upstream;
 		},

@@ -20,6 +20,8 @@ export interface SessionStore {
 	create(username: string, upstream: CookieJar): Promise<Session>;
 	/** The live session for this id (its idle timer restarted), or undefined when unknown or timed out. */
 	resume(id: string): Promise<Session | undefined>;
+	/** True while the session exists and has not timed out; unlike resume, it does not count as activity. */
+	isActive(id: string): Promise<boolean>;
 	/** Replaces the upstream cookies (a workbench re-issuing its sliding session cookie). */
 	setUpstream(id: string, upstream: CookieJar): Promise<void>;
 	destroy(id: string): Promise<void>;
@@ -70,6 +72,10 @@ export function createMemorySessionStore(timeouts: SessionTimeouts, options: { n
 			}
 			session.lastSeenAt = at;
 			return { id, ...session };
+		},
+		async isActive(id) {
+			const session = sessions.get(storageKey(id));
+			return session !== undefined && !timedOut(session, now());
 		},
 		async setUpstream(id, upstream) {
 			const session = sessions.get(storageKey(id));
