@@ -1,4 +1,7 @@
-/** npm run test:auth in every mode, against the real Prefect server and the real gateway in both shapes. */
+/**
+ * npm run test:auth in every mode, and the TypeScript npm scripts through the workbench, against the real Prefect
+ * server and the real gateway in both shapes.
+ */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../scripts/lib/python.ts';
@@ -10,10 +13,10 @@ import { testApiUrl } from '../helpers/stack.ts';
 const users = { svc: 'svc-Secret-9', alice: 'alice-Secret-1' };
 const apiKey = 'flowdeck-test-key-5f1c';
 
-/** Runs the script; answers its exit code and everything it printed. */
-function testAuth(env: Record<string, string>, args: string[] = [], stdin = ''): Promise<{ code: number | null; output: string }> {
+/** Runs an npm script's file; answers its exit code and everything it printed. */
+function runScript(script: string, env: Record<string, string>, args: string[] = [], stdin = ''): Promise<{ code: number | null; output: string }> {
 	return new Promise((resolvePromise, reject) => {
-		const child = spawn(process.execPath, ['scripts/test-auth.ts', ...args], { cwd: repoRoot, env: isolatedEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+		const child = spawn(process.execPath, [script, ...args], { cwd: repoRoot, env: isolatedEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
 		let output = '';
 		child.stdout.on('data', (chunk: Buffer) => (output += chunk));
 		child.stderr.on('data', (chunk: Buffer) => (output += chunk));
@@ -22,6 +25,8 @@ function testAuth(env: Record<string, string>, args: string[] = [], stdin = ''):
 		child.stdin.end(stdin);
 	});
 }
+
+const testAuth = (env: Record<string, string>, args: string[] = [], stdin = '') => runScript('scripts/test-auth.ts', env, args, stdin);
 
 let a: Gateway;
 let b: Gateway;
@@ -111,5 +116,14 @@ describe('npm run test:auth', () => {
 		for (const { output } of runs) {
 			for (const secret of [...Object.values(users), apiKey, 'gw_session=', 'wb_session=', 'wb_route=']) expect(output).not.toContain(secret);
 		}
+	});
+});
+
+describe('npm scripts through the workbench', () => {
+	it('prefect:setup signs in as the service account (with the key gateway (b) wants) and finds the setup in place', async () => {
+		const { code, output } = await runScript('scripts/prefect-setup.ts', via(b, { ...service, PREFECT_API_KEY: apiKey }));
+		expect(output).toContain('✓ work pool default-pool: found');
+		expect(code).toBe(0);
+		expect(b.logins().succeeded).toBeGreaterThan(0);
 	});
 });
