@@ -42,9 +42,9 @@ export interface Gateway {
 	/** Names of the cookies a successful login sets. */
 	cookieNames: readonly string[];
 	/** Successful and failed login POSTs the gateway has answered, from its access log. */
-	logins: () => { succeeded: number; failed: number };
+	logins: () => Promise<{ succeeded: number; failed: number }>;
 	/** Requests to the logout URL the gateway has answered. */
-	logouts: () => number;
+	logouts: () => Promise<number>;
 	stop: () => Promise<void>;
 }
 
@@ -95,12 +95,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 				throw new Error(`apache2 exited during start-up (exit ${code}):\n${[...output, log].join('\n')}`);
 			})
 		]);
-		const answered = (method: string, path: string) =>
-			readFileSync(join(root, 'access.log'), 'utf8')
-				.split('\n')
-				.filter((line) => line.startsWith(`${method} ${path} `));
-		const logins = () => {
-			const lines = answered('POST', shape.loginPath);
+		const accessLog = () => readFileSync(join(root, 'access.log'), 'utf8').split('\n');
+		// Apache writes a request's log line after the response has gone out: before counting, send a marker
+		// request and wait for its line, so the lines of every request answered earlier are in the file.
+		let marks = 0;
+		const answered = async (method: string, path: string) => {
+			const mark = `/__log-mark-${++marks}`;
+			await fetch(`${origin}${mark}`).catch(() => undefined);
+			await waitFor('the gateway access log', async () => (accessLog().some((line) => line.startsWith(`GET ${mark} `)) ? true : undefined), 10_000, 20);
+			return accessLog().filter((line) => line.startsWith(`${method} ${path} `));
+		};
+		const logins = async () => {
+			const lines = await answered('POST', shape.loginPath);
 			const succeeded = lines.filter((line) => /\s[23]\d\d$/.test(line)).length;
 			return { succeeded, failed: lines.length - succeeded };
 		};
@@ -113,7 +119,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 			passwordField: shape.passwordField,
 			cookieNames: shape.cookies,
 			logins,
-			logouts: () => answered('POST', shape.logoutPath).length,
+			logouts: async () => (await answered('POST', shape.logoutPath)).length,
 			stop
 		};
 	} catch (error) {

@@ -84,7 +84,7 @@ describe('service account when its workbench session expires', () => {
 		expect(page.body).not.toContain('Sign out');
 		expect(header(await visitor.get('/login'), 'location')).toBe('/');
 		expect(JSON.parse((await visitor.get('/healthz')).body)).toMatchObject({ auth: { mode: 'workbench', account: 'service' }, prefect: { reachable: true } });
-		expect(gateway.logins()).toEqual({ succeeded: 1, failed: 0 });
+		expect(await gateway.logins()).toEqual({ succeeded: 1, failed: 0 });
 	});
 
 	it('signs in again after expiry, once for all concurrent requests', async () => {
@@ -94,7 +94,7 @@ describe('service account when its workbench session expires', () => {
 			expect(page.status).toBe(200);
 			expect(page.body).toContain('data-testid="server-version">2.13.7<');
 		}
-		expect(gateway.logins()).toEqual({ succeeded: 2, failed: 0 });
+		expect(await gateway.logins()).toEqual({ succeeded: 2, failed: 0 });
 		for (const page of pages) expect(page.body).not.toContain('svc-Secret-9');
 	});
 });

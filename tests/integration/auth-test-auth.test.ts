@@ -124,6 +124,6 @@ describe('npm scripts through the workbench', () => {
 		const { code, output } = await runScript('scripts/prefect-setup.ts', via(b, { ...service, PREFECT_API_KEY: apiKey }));
 		expect(output).toContain('✓ work pool default-pool: found');
 		expect(code).toBe(0);
-		expect(b.logins().succeeded).toBeGreaterThan(0);
+		expect((await b.logins()).succeeded).toBeGreaterThan(0);
 	});
 });

@@ -61,7 +61,7 @@ describe.each<GatewayShape>(['a', 'b'])('workbench sign-in per user, gateway sha
 		expect(overview.body).toContain('aria-label="Work pool default-pool"');
 		expect(overview.body).toContain('data-testid="signed-in-user">alice<');
 		expect(overview.body).toContain(`auth: workbench sign-in (per user)${shape === 'b' ? ' + API key' : ''}`);
-		expect(gateway.logins().succeeded).toBeGreaterThanOrEqual(1);
+		expect((await gateway.logins()).succeeded).toBeGreaterThanOrEqual(1);
 	});
 
 	it('refuses a bad password with a clear message and no session', async () => {
@@ -75,11 +75,11 @@ describe.each<GatewayShape>(['a', 'b'])('workbench sign-in per user, gateway sha
 	});
 
 	it('asks for both fields before contacting the workbench', async () => {
-		const before = gateway.logins();
+		const before = await gateway.logins();
 		const response = await visitor().signIn('alice', '');
 		expect(response.status).toBe(400);
 		expect(response.body).toContain('Enter your workbench username and password.');
-		expect(gateway.logins()).toEqual(before);
+		expect(await gateway.logins()).toEqual(before);
 	});
 
 	it('never promotes a session cookie sent before sign-in (no fixation), and replaces an old session at sign-in', async () => {
@@ -111,13 +111,13 @@ describe.each<GatewayShape>(['a', 'b'])('workbench sign-in per user, gateway sha
 		const id = browser.cookies.get('flowdeck-session')!;
 		const page = await browser.get('/');
 		expect(page.body).toContain('action="/login?/signOut"');
-		const logoutsBefore = gateway.logouts();
+		const logoutsBefore = await gateway.logouts();
 
 		const signOut = await browser.signOut();
 		expect(signOut.status).toBe(303);
 		expect(header(signOut, 'location')).toBe('/login?signed-out');
 		expect(setCookies(signOut).join()).toMatch(/flowdeck-session=;/);
-		expect(gateway.logouts()).toBe(logoutsBefore + 1);
+		expect(await gateway.logouts()).toBe(logoutsBefore + 1);
 		expect((await browser.get('/login?signed-out')).body).toContain('You have signed out.');
 
 		const replay = new Visitor(flowdeck.url, recorded);
@@ -145,7 +145,7 @@ describe.each<GatewayShape>(['a', 'b'])('workbench sign-in per user, gateway sha
 	it('throttles failed sign-ins per username and address: 429 with Retry-After, even for the right password', async () => {
 		const browser = visitor();
 		for (let attempt = 1; attempt <= 5; attempt++) expect((await browser.signIn('bob', `wrong-${attempt}`)).status).toBe(401);
-		const failedAtGateway = gateway.logins().failed;
+		const failedAtGateway = (await gateway.logins()).failed;
 
 		const throttled = await browser.signIn('bob', users.bob);
 		expect(throttled.status).toBe(429);
@@ -153,7 +153,7 @@ describe.each<GatewayShape>(['a', 'b'])('workbench sign-in per user, gateway sha
 		expect(Number(header(throttled, 'retry-after'))).toBeLessThanOrEqual(15 * 60);
 		expect(throttled.body).toContain('Too many failed sign-ins');
 		expect(setCookies(throttled)).toEqual([]);
-		expect(gateway.logins().failed).toBe(failedAtGateway); // the workbench is not even asked
+		expect((await gateway.logins()).failed).toBe(failedAtGateway); // the workbench is not even asked
 
 		// Another username from the same address is not affected.
 		expect((await visitor().signIn('carol', users.carol)).status).toBe(303);
