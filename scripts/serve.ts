@@ -1,8 +1,10 @@
 /**
- * Serves the built app (build/) over plain http. adapter-node assumes https unless a protocol header says
- * otherwise, which would make SvelteKit's CSRF origin check refuse every form POST on http. Served directly,
- * we state the protocol ourselves; behind a proxy, set PROTOCOL_HEADER/HOST_HEADER (docs/authentication.md)
- * and the proxy's headers are used instead.
+ * Serves the built app (build/) over plain http. SvelteKit's CSRF check compares a form post's Origin header with
+ * the request's origin, which adapter-node derives from a protocol header (https when absent) and Host. So:
+ * - ORIGIN set (e.g. https://flowdeck.example.com behind a TLS proxy): every request has that origin;
+ * - PROTOCOL_HEADER (and HOST_HEADER) set: the proxy's headers are used, as adapter-node documents;
+ * - neither: this server states http itself, with the Host header the browser sent.
+ * docs/authentication.md explains the choices.
  */
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -14,12 +16,20 @@ const cfg = cliConfig();
 const handlerPath = resolve(repoRoot, 'build/handler.js');
 if (!existsSync(handlerPath)) fail('build/ is missing: run npm run build first');
 
-const behindProxy = Boolean(process.env.PROTOCOL_HEADER);
+const origin = cfg.ORIGIN ? new URL(cfg.ORIGIN) : undefined;
+const behindProxy = !origin && Boolean(process.env.PROTOCOL_HEADER);
 if (!behindProxy) process.env.PROTOCOL_HEADER = 'x-flowdeck-protocol';
+if (origin) process.env.HOST_HEADER = 'x-flowdeck-host';
 const { handler } = (await import(handlerPath)) as { handler: (req: unknown, res: unknown, next?: () => void) => void };
 
 const server = createServer((req, res) => {
-	if (!behindProxy) req.headers['x-flowdeck-protocol'] = 'http';
+	// Set on every request, overwriting anything a client sent under these names.
+	if (origin) {
+		req.headers['x-flowdeck-protocol'] = origin.protocol.replace(':', '');
+		req.headers['x-flowdeck-host'] = origin.host;
+	} else if (!behindProxy) {
+		req.headers['x-flowdeck-protocol'] = 'http';
+	}
 	handler(req, res);
 });
 server.listen(cfg.PORT, cfg.HOST, () => console.log(`Flowdeck UI on http://${cfg.HOST}:${cfg.PORT}`));

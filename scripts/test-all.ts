@@ -61,7 +61,8 @@ main(async () => {
 		let stack: TestStack | undefined;
 		let ui: ReturnType<typeof start> | undefined;
 		try {
-			if (wants('e2e')) ok = (await step('build', 'npx', ['vite', 'build', '--logLevel', 'warn'])) && ok;
+			// Integration tests (auth) and browser tests both serve the built app.
+			ok = (await step('build', 'npx', ['vite', 'build', '--logLevel', 'warn'])) && ok;
 			console.log('\n=== starting the test stack ===');
 			stack = await startTestStack({ workers: 2, log: (line) => console.log(`[stack] ${line}`) });
 			const env = { ...stack.env, FLOWDECK_TEST_API_URL: stack.apiUrl };

@@ -1,11 +1,9 @@
 import type { Handle, HandleServerError } from '@sveltejs/kit/hooks';
+import { handleAuth } from '#lib/auth/handle.ts';
 import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
-import { prefectClientFor } from '#lib/server/prefect.ts';
 
-export const handle: Handle = async ({ event, resolve }) => {
-	event.locals.prefect = prefectClientFor();
-	return resolve(event);
-};
+/** Resumes the session, guards pages in per-user workbench mode, and sets locals.prefect with the request's credentials. */
+export const handle: Handle = handleAuth;
 
 /**
  * A Prefect failure anywhere in a load becomes a clear error page with the right status; anything else

@@ -1,9 +1,11 @@
 /** Shared start-up of the npm scripts: validated configuration, a Prefect client, readable failures. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { createPrefectClient, type PrefectClient } from '#lib/prefect/client.ts';
+import { createAuth, sharedCredentials } from '#lib/auth/auth.ts';
+import type { PrefectClient } from '#lib/prefect/client.ts';
 import { isPrefectError } from '#lib/prefect/errors.ts';
 import { config, ConfigError, type Config } from '#lib/server/config.ts';
-import { prefectConnectionOptions } from '#lib/server/prefect.ts';
+import { prefectClientFor } from '#lib/server/prefect.ts';
+import { isShuttingDown } from './processes.ts';
 
 export function cliConfig(): Config {
 	try {
@@ -14,8 +16,9 @@ export function cliConfig(): Config {
 	}
 }
 
+/** A client with the environment's credentials: the API key and, in service-account mode, the workbench sign-in. */
 export function cliClient(cfg: Config): PrefectClient {
-	return createPrefectClient(prefectConnectionOptions(cfg));
+	return prefectClientFor(cfg, sharedCredentials(createAuth(cfg)));
 }
 
 export function cliArgs<T extends ParseArgsConfig['options']>(options: T) {
@@ -34,8 +37,13 @@ export function fail(message: string, code = 1): never {
 /** Runs a script's main; Prefect and other errors end it with one clear line, not a stack trace. */
 export function main(body: () => Promise<number | void>): void {
 	body().then(
-		(code) => process.exit(code ?? 0),
-		(error: unknown) => fail(isPrefectError(error) || error instanceof Error ? error.message : String(error))
+		(code) => {
+			// During a Ctrl-C shutdown a child exiting ends main early: let the shutdown finish and exit.
+			if (!isShuttingDown()) process.exit(code ?? 0);
+		},
+		(error: unknown) => {
+			if (!isShuttingDown()) fail(isPrefectError(error) || error instanceof Error ? error.message : String(error));
+		}
 	);
 }
 

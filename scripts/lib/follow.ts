@@ -1,6 +1,6 @@
 /** Follows a fan-out run in the terminal: a progress bar of its tables until the whole tree is final. */
 import type { PrefectClient } from '#lib/prefect/client.ts';
-import { leaves, loadRunTree, progressOf, treeIsFinal, type RunTree } from '#lib/server/run-tree.ts';
+import { expectedFanOut, fanOutRuns, loadRunTree, progressOf, treeIsFinal, type RunTree } from '#lib/server/run-tree.ts';
 import { progressBar } from './cli.ts';
 import { sleep } from './processes.ts';
 
@@ -10,7 +10,7 @@ export async function followRun(prefect: PrefectClient, runId: string, options: 
 	let last = '';
 	for (;;) {
 		const tree = await loadRunTree(prefect, runId);
-		const tables = progressOf(leaves(tree));
+		const tables = progressOf(fanOutRuns(tree), expectedFanOut(tree));
 		const line = `${progressBar(tables.done, tables.total)} ${tables.done}/${tables.total} tables done · ${tables.running} running · ${tables.failed} failed · ${tree.root.name}: ${tree.root.state_name ?? 'Pending'}`;
 		if (line !== last) print(line);
 		last = line;

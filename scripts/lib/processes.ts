@@ -114,9 +114,13 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 	}
 }
 
+let stopping = false;
+
+/** True once SIGINT/SIGTERM started the shutdown: the shutdown handler, not the script's main, exits then. */
+export const isShuttingDown = () => stopping;
+
 /** Runs `cleanup` once on SIGINT/SIGTERM, then exits. */
 export function onShutdown(cleanup: () => Promise<void>): void {
-	let stopping = false;
 	const handler = (signal: NodeJS.Signals) => {
 		if (stopping) return;
 		stopping = true;

@@ -78,7 +78,7 @@ test('the run page shows state, timing, parameters, history, the children tree, 
 	await expect(page.getByTestId('run-parameters')).toContainText('"fail_tables": [');
 	await expect(page.getByTestId('state-change').filter({ hasText: 'Running' })).toBeVisible();
 	// orchestrator -> 3 phases -> 4 tables, 2 of them failed
-	await expect(page.getByTestId('tree-summary')).toContainText('4 leaf runs');
+	await expect(page.getByTestId('tree-summary')).toContainText('4 fan-out runs');
 	await expect(page.getByTestId('tree-summary').locator('[data-state="FAILED"]')).toHaveText('2 failed');
 	await expect(page.getByTestId('tree-summary').locator('[data-state="COMPLETED"]')).toHaveText('2 completed');
 	const fanout = page.getByTestId('tree-node').and(page.locator('[data-run-name="fanout-phase"]'));

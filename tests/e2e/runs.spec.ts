@@ -2,7 +2,7 @@
 import { expect, test } from '@playwright/test';
 import { ORCHESTRATOR, TABLE_CHILD } from '#lib/prefect/deployments.ts';
 import { RERUN_TAG_PREFIX } from '#lib/server/run-actions.ts';
-import { loadRunTree, leaves } from '#lib/server/run-tree.ts';
+import { fanOutRuns, loadRunTree } from '#lib/server/run-tree.ts';
 import { waitFor } from '../../scripts/lib/processes.ts';
 import { testPrefect } from '../helpers/stack.ts';
 import { seed, startFanOut, startTaskParallel, tomorrow, uniqueTag, waitForState, type Seeded } from './seed.ts';
@@ -108,7 +108,7 @@ test('cancel with all subflow runs stops a running fan-out and its children in P
 	// Wait until the tables exist, so there are descendants to cancel.
 	await waitFor('the fan-out to start its tables', async () => {
 		const tree = await loadRunTree(prefect, run.id);
-		return tree.levels.length >= 2 && leaves(tree).length === 2 ? tree : undefined;
+		return tree.levels.length >= 2 && fanOutRuns(tree).length === 2 ? tree : undefined;
 	}, 120_000, 1000);
 
 	await page.goto(`/runs/${run.id}`);
@@ -119,7 +119,7 @@ test('cancel with all subflow runs stops a running fan-out and its children in P
 	// Nothing in the tree is still going: what had not finished is cancelling or cancelled, the 60 s tables included.
 	const tree = await loadRunTree(prefect, run.id);
 	for (const each of [tree.root, ...tree.levels.flat()]) expect(['CANCELLING', 'CANCELLED', 'COMPLETED', 'FAILED', 'CRASHED'], each.name).toContain(each.state_type);
-	for (const each of [tree.root, ...leaves(tree)]) expect(['CANCELLING', 'CANCELLED'], each.name).toContain(each.state_type);
+	for (const each of [tree.root, ...fanOutRuns(tree)]) expect(['CANCELLING', 'CANCELLED'], each.name).toContain(each.state_type);
 	// The worker stops the process and Prefect records the end.
 	await waitForState(run.id, ['CANCELLED']);
 	await page.reload();
@@ -141,7 +141,7 @@ test('run again starts the same deployment with the same parameters and opens th
 test('re-run failed children starts exactly one new child run per failed table, with its parameters', async ({ page }) => {
 	const prefect = testPrefect();
 	const root = seeded.fanOut.root;
-	const failed = leaves(seeded.fanOut).filter((run) => run.state_type === 'FAILED');
+	const failed = fanOutRuns(seeded.fanOut).filter((run) => run.state_type === 'FAILED');
 	expect(failed.map((run) => run.parameters.table).sort()).toEqual([2, 4]);
 
 	await page.goto(`/runs/${root.id}`);

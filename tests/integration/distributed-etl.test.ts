@@ -1,7 +1,7 @@
 /** The distributed ETL on real process workers: fan-out, waiting, tag concurrency and failure. */
 import { describe, expect, it } from 'vitest';
 import { ORCHESTRATOR } from '#lib/prefect/deployments.ts';
-import { leaves } from '#lib/server/run-tree.ts';
+import { fanOutRuns } from '#lib/server/run-tree.ts';
 import { maxOverlap, testPrefect, waitForFinalTree } from '../helpers/stack.ts';
 
 const prefect = testPrefect();
@@ -20,7 +20,7 @@ describe('distributed ETL on 2 workers', () => {
 		expect(tree.root.state_type).toBe('COMPLETED');
 		const phases = tree.levels[0] ?? [];
 		expect(phases.map((phase) => phase.name).length).toBe(3);
-		const tables = leaves(tree);
+		const tables = fanOutRuns(tree);
 		expect(tables).toHaveLength(6);
 		expect(tables.every((child) => child.state_type === 'COMPLETED')).toBe(true);
 		expect(new Set(tables.map((child) => child.parameters.table))).toEqual(new Set([1, 2, 3, 4, 5, 6]));
@@ -42,7 +42,7 @@ describe('distributed ETL on 2 workers', () => {
 
 		expect(tree.root.state_type).toBe('FAILED');
 		expect(tree.root.state?.message ?? '').toMatch(/\b2\b/);
-		const tables = leaves(tree);
+		const tables = fanOutRuns(tree);
 		expect(tables).toHaveLength(6);
 		const failed = tables.filter((child) => child.state_type !== 'COMPLETED');
 		expect(failed.map((child) => child.parameters.table)).toEqual([2]);

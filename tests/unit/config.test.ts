@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { authModeOf, authSummary, describeAuthMode } from '#lib/auth/mode.ts';
 import { ConfigError, parseConfig, prefectProcessEnv } from '#lib/server/config.ts';
 
 describe('parseConfig', () => {
@@ -37,5 +38,50 @@ describe('parseConfig', () => {
 		expect(env.PREFECT_WORKER_QUERY_SECONDS).toBe('2');
 		expect(env.PREFECT_TASK_RUN_TAG_CONCURRENCY_SLOT_WAIT_SECONDS).toBe('1');
 		expect(env.PREFECT_API_KEY).toBe('pnu_x');
+	});
+});
+
+describe('auth configuration', () => {
+	const login = { WORKBENCH_LOGIN_URL: 'https://wb.example/login' };
+
+	it('chooses the mode: none, API key, workbench per user or service account, each combinable with a key', () => {
+		const mode = (env: Record<string, string>) => describeAuthMode(authModeOf(parseConfig(env)));
+		expect(mode({})).toBe('none');
+		expect(mode({ PREFECT_API_KEY: 'k' })).toBe('API key');
+		expect(mode(login)).toBe('workbench sign-in (per user)');
+		expect(mode({ ...login, PREFECT_API_KEY: 'k' })).toBe('workbench sign-in (per user) + API key');
+		expect(mode({ ...login, WORKBENCH_USERNAME: 'svc', WORKBENCH_PASSWORD: 'pw' })).toBe('workbench service account');
+		expect(authSummary(authModeOf(parseConfig({ ...login, WORKBENCH_USERNAME: 'svc', WORKBENCH_PASSWORD: 'pw', PREFECT_API_KEY: 'k' })))).toEqual({
+			mode: 'workbench',
+			account: 'service',
+			apiKey: true,
+			description: 'workbench service account + API key'
+		});
+	});
+
+	it('has the documented defaults', () => {
+		const cfg = parseConfig(login);
+		expect([cfg.WORKBENCH_USERNAME_FIELD, cfg.WORKBENCH_PASSWORD_FIELD]).toEqual(['username', 'password']);
+		expect([cfg.FLOWDECK_SESSION_IDLE_MINUTES, cfg.FLOWDECK_SESSION_ABSOLUTE_HOURS]).toEqual([30, 12]);
+		expect([cfg.FLOWDECK_LOGIN_MAX_FAILURES, cfg.FLOWDECK_LOGIN_WINDOW_MINUTES]).toEqual([5, 15]);
+		expect(cfg.FLOWDECK_COOKIE_SECURE).toBe('auto');
+		expect(parseConfig({ ORIGIN: 'https://flowdeck.example.com/some/path' }).ORIGIN).toBe('https://flowdeck.example.com');
+	});
+
+	it('refuses half a service account, a service account without a login URL, and clashing field names', () => {
+		const problems = (env: Record<string, string>) => {
+			try {
+				parseConfig(env);
+				return '';
+			} catch (error) {
+				return (error as ConfigError).problems.join('\n');
+			}
+		};
+		expect(problems({ ...login, WORKBENCH_USERNAME: 'svc' })).toMatch(/WORKBENCH_PASSWORD: set WORKBENCH_USERNAME and WORKBENCH_PASSWORD together/);
+		expect(problems({ WORKBENCH_USERNAME: 'svc', WORKBENCH_PASSWORD: 'top-secret' })).toMatch(/WORKBENCH_LOGIN_URL: required/);
+		expect(problems({ WORKBENCH_USERNAME: 'svc', WORKBENCH_PASSWORD: 'top-secret' })).not.toMatch(/top-secret/);
+		expect(problems({ ...login, WORKBENCH_USERNAME_FIELD: 'user', WORKBENCH_PASSWORD_FIELD: 'user' })).toMatch(/WORKBENCH_PASSWORD_FIELD/);
+		expect(problems({ ...login, WORKBENCH_USERNAME_FIELD: 'a b' })).toMatch(/WORKBENCH_USERNAME_FIELD: must be a form field name/);
+		expect(problems({ FLOWDECK_COOKIE_SECURE: 'yes' })).toMatch(/FLOWDECK_COOKIE_SECURE/);
 	});
 });

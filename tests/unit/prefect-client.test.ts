@@ -140,6 +140,26 @@ describe('Prefect request path', () => {
 		expect(await prefect.serverVersion()).toBe('2.13.7');
 	});
 
+	it('treats a redirect to a login page like a 401: one re-sign-in, one retry, then unauthorized', async () => {
+		let signIns = 0;
+		let calls = 0;
+		server.use(
+			http.get(`${API}/admin/version`, () => {
+				calls++;
+				return new HttpResponse(null, { status: 302, headers: { location: '/login' } });
+			})
+		);
+		const prefect = client({
+			onUnauthorized: async () => {
+				signIns++;
+				return true;
+			}
+		});
+		const error = await failure(prefect.serverVersion());
+		expect(error.kind).toBe('unauthorized');
+		expect([signIns, calls]).toEqual([1, 2]);
+	});
+
 	it('pages past 200 results', async () => {
 		const offsets: number[] = [];
 		server.use(

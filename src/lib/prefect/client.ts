@@ -46,7 +46,9 @@ export function createPrefectClient(connection: PrefectConnection) {
 
 		flows: {
 			filter: (body: Body = {}) => read('/flows/filter', z.array(Flow), { limit: PAGE_SIZE, ...body }),
-			get: (id: string) => read(`/flows/${encodeURIComponent(id)}`, Flow)
+			get: (id: string) => read(`/flows/${encodeURIComponent(id)}`, Flow),
+			/** Creates a flow by name, or returns the existing one. */
+			create: (name: string) => request('/flows/', { method: 'POST', json: { name }, schema: Flow })
 		},
 
 		deployments: {
@@ -71,6 +73,9 @@ export function createPrefectClient(connection: PrefectConnection) {
 			count: (body: Omit<FlowRunFilterBody, 'limit' | 'offset' | 'sort'> = {}) =>
 				read('/flow_runs/count', z.number(), FlowRunFilterBody.parse(body)),
 			get: (id: string) => read(`/flow_runs/${encodeURIComponent(id)}`, FlowRun),
+			/** A flow run not tied to a deployment (what a flow called in-process creates). */
+			create: (flowId: string, run: Omit<NewFlowRun, 'state'> & { state?: NewState }) =>
+				request('/flow_runs/', { method: 'POST', json: { flow_id: flowId, ...run }, schema: FlowRun }),
 			/** Direct children (one level) of several parents at once. */
 			children: (parentIds: string[], criteria: FlowRunCriteria = {}) =>
 				parentIds.length === 0

@@ -94,7 +94,7 @@ export function createRequester(connection: PrefectConnection): Requester {
 			try {
 				response = await send(path, options);
 			} catch (error) {
-				if (isHTTPError(error) && error.response.status === 401 && connection.onUnauthorized && (await connection.onUnauthorized())) {
+				if (isHTTPError(error) && refusedCredentials(error.response.status) && connection.onUnauthorized && (await connection.onUnauthorized())) {
 					response = await send(path, options);
 				} else {
 					throw error;
@@ -102,10 +102,6 @@ export function createRequester(connection: PrefectConnection): Requester {
 			}
 		} catch (error) {
 			throw toPrefectError(error, label, where);
-		}
-		if (response.status >= 300 && response.status < 400) {
-			// A gateway redirecting to its login page means our credentials were not accepted.
-			throw new PrefectError('unauthorized', `${label}: redirected to a login page (${response.status}); sign in again`, response.status);
 		}
 		if (!options.schema) return undefined as z.infer<S>;
 		let body: unknown;
@@ -124,6 +120,9 @@ export function createRequester(connection: PrefectConnection): Requester {
 	};
 }
 
+/** 401, or a gateway redirecting to its login page (ky throws for 3xx: redirects are not followed). */
+const refusedCredentials = (status: number) => status === 401 || (status >= 300 && status < 400);
+
 function toPrefectError(error: unknown, label: string, where: string): PrefectError {
 	if (error instanceof PrefectError) return error;
 	if (isTimeoutError(error)) return new PrefectError('timeout', `${label}: Prefect at ${where} did not answer in time`);
@@ -132,6 +131,7 @@ function toPrefectError(error: unknown, label: string, where: string): PrefectEr
 		const status = error.response.status;
 		const detail = explain(error.data);
 		const suffix = detail ? `: ${detail}` : '';
+		if (status >= 300 && status < 400) return new PrefectError('unauthorized', `${label}: redirected to a login page (${status}); sign in again`, status);
 		if (status === 401 || status === 403) return new PrefectError('unauthorized', `${label}: not authorized (${status})${suffix}`, status, detail);
 		if (status === 404) return new PrefectError('not-found', `${label}: not found${suffix}`, status, detail);
 		if (status === 409) return new PrefectError('conflict', `${label}: already exists${suffix}`, status, detail);

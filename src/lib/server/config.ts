@@ -15,6 +15,7 @@ const optionalText = z
 const int = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 const seconds = (fallback: number) => z.coerce.number().positive().max(3600).default(fallback);
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const formField = z.string().trim().regex(/^[\w.\-[\]]+$/, 'must be a form field name');
 
 export const ConfigSchema = z.object({
 	PREFECT_API_URL: httpUrl.default('http://127.0.0.1:4200/api').transform((url) => url.replace(/\/+$/, '')),
@@ -33,8 +34,39 @@ export const ConfigSchema = z.object({
 	PREFECT_WORKER_HEARTBEAT_SECONDS: seconds(10),
 	PREFECT_TASK_RUN_TAG_CONCURRENCY_SLOT_WAIT_SECONDS: seconds(1),
 	FLOWDECK_CHILD_POLL_SECONDS: seconds(2),
+	// Live updates (Server-Sent Events): poll interval while something runs / while runs only wait.
+	FLOWDECK_LIVE_ACTIVE_MS: int(1000, 200, 60_000),
+	FLOWDECK_LIVE_IDLE_MS: int(5000, 500, 300_000),
+	// `per-stream` gives every stream its own poller: only the benchmark's baseline uses it.
+	FLOWDECK_LIVE_POLLERS: z.enum(['shared', 'per-stream']).default('shared'),
 	HOST: text('127.0.0.1'),
-	PORT: int(3000, 1, 65_535)
+	PORT: int(3000, 1, 65_535),
+	/** Public origin (scheme://host[:port]) browsers use; behind a proxy it fixes the CSRF origin and https cookies. */
+	ORIGIN: httpUrl.optional().transform((url) => (url ? new URL(url).origin : undefined)),
+
+	// Workbench sign-in (docs/authentication.md).
+	WORKBENCH_LOGIN_URL: httpUrl.optional(),
+	WORKBENCH_LOGOUT_URL: httpUrl.optional(),
+	WORKBENCH_USERNAME: optionalText,
+	WORKBENCH_PASSWORD: z.string().optional(),
+	WORKBENCH_USERNAME_FIELD: formField.default('username'),
+	WORKBENCH_PASSWORD_FIELD: formField.default('password'),
+	/** Name of a hidden anti-CSRF field on the workbench login form: its value is fetched before each sign-in. */
+	WORKBENCH_CSRF_FIELD: formField.optional(),
+	FLOWDECK_SESSION_IDLE_MINUTES: int(30, 1, 24 * 60),
+	FLOWDECK_SESSION_ABSOLUTE_HOURS: int(12, 1, 30 * 24),
+	FLOWDECK_LOGIN_MAX_FAILURES: int(5, 1, 1000),
+	FLOWDECK_LOGIN_WINDOW_MINUTES: int(15, 1, 24 * 60),
+	/** auto: Secure + __Host- prefix when the request is https (served behind TLS or ORIGIN=https://…). */
+	FLOWDECK_COOKIE_SECURE: z.enum(['auto', 'always', 'never']).default('auto')
+}).superRefine((cfg, ctx) => {
+	const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+	if (Boolean(cfg.WORKBENCH_USERNAME) !== Boolean(cfg.WORKBENCH_PASSWORD)) problem('WORKBENCH_PASSWORD', 'set WORKBENCH_USERNAME and WORKBENCH_PASSWORD together (service account) or neither (per-user sign-in)');
+	if (!cfg.WORKBENCH_LOGIN_URL) {
+		if (cfg.WORKBENCH_USERNAME) problem('WORKBENCH_LOGIN_URL', 'required when WORKBENCH_USERNAME is set');
+		if (cfg.WORKBENCH_LOGOUT_URL) problem('WORKBENCH_LOGIN_URL', 'required when WORKBENCH_LOGOUT_URL is set');
+	}
+	if (cfg.WORKBENCH_USERNAME_FIELD === cfg.WORKBENCH_PASSWORD_FIELD) problem('WORKBENCH_PASSWORD_FIELD', 'must differ from WORKBENCH_USERNAME_FIELD');
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,16 +1,19 @@
-/** The Prefect client used by the app's server code, configured from the environment. */
+/** The Prefect client used by the app's server code and the npm scripts, configured from the environment. */
 import { createPrefectClient, type PrefectClient } from '#lib/prefect/client.ts';
-import { config, type Config } from './config.ts';
+import type { PrefectConnection } from '#lib/prefect/request.ts';
+import type { UpstreamCredentials } from '#lib/auth/upstream.ts';
+import type { Config } from './config.ts';
 
-export function prefectConnectionOptions(cfg: Config) {
+/** The connection to PREFECT_API_URL carrying `credentials` (a user's session, the service account, an API key). */
+export function prefectConnectionOptions(cfg: Config, credentials: UpstreamCredentials): PrefectConnection {
 	return {
 		apiUrl: cfg.PREFECT_API_URL,
 		timeoutMs: cfg.FLOWDECK_REQUEST_TIMEOUT_MS,
 		readRetries: cfg.FLOWDECK_READ_RETRIES,
-		headers: (): Record<string, string> => (cfg.PREFECT_API_KEY ? { Authorization: `Bearer ${cfg.PREFECT_API_KEY}` } : {})
+		...credentials
 	};
 }
 
-export function prefectClientFor(cfg: Config = config()): PrefectClient {
-	return createPrefectClient(prefectConnectionOptions(cfg));
+export function prefectClientFor(cfg: Config, credentials: UpstreamCredentials): PrefectClient {
+	return createPrefectClient(prefectConnectionOptions(cfg, credentials));
 }

@@ -7,7 +7,7 @@ import type { PrefectClient } from '#lib/prefect/client.ts';
 import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
 import type { FlowRun, NewState } from '#lib/prefect/schemas.ts';
 import { isUuid } from '#lib/runs/query.ts';
-import { isFinal, leaves, loadRunTree } from './run-tree.ts';
+import { fanOutRuns, isFinal, loadRunTree, type RunTree } from './run-tree.ts';
 
 /** Set-state calls in flight at once: enough to be quick, few enough for a SQLite-backed server. */
 const PARALLEL = 8;
@@ -78,9 +78,8 @@ export async function runAgain(prefect: PrefectClient, id: string): Promise<{ id
 export const RERUN_TAG_PREFIX = 'rerun-of:';
 const failedStates = new Set(['FAILED', 'CRASHED']);
 
-/** Leaf runs (the tables of a fan-out) that failed or crashed and came from a deployment: what a re-run repeats. */
-export const failedChildren = (tree: Awaited<ReturnType<typeof loadRunTree>>): FlowRun[] =>
-	tree.levels.length === 0 ? [] : leaves(tree).filter((run) => run.state_type !== null && failedStates.has(run.state_type) && run.deployment_id !== null);
+/** Fan-out runs (the tables, started from a deployment) that failed or crashed: what a re-run repeats. */
+export const failedChildren = (tree: RunTree): FlowRun[] => fanOutRuns(tree).filter((run) => run.state_type !== null && failedStates.has(run.state_type));
 
 /**
  * New runs of each failed child's deployment with that child's parameters and tags, tagged `rerun-of:<root id>`

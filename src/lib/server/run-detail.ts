@@ -17,16 +17,17 @@ import {
 import type { StateType } from '#lib/prefect/schemas.ts';
 import { namesFor, requireUuid } from './lookups.ts';
 import { failedChildren } from './run-actions.ts';
-import { leaves, loadRunTree, treeNodes, type RunNode } from './run-tree.ts';
+import { fanOutRuns, loadRunTree, treeNodes, type RunNode } from './run-tree.ts';
 
 export const LOG_TAIL = 200;
 const TASK_RUNS = 200;
 
 export interface RunTreeSummary {
 	nodes: RunNode[];
-	/** Leaf runs (tables of a fan-out) by state, and how many. */
-	leafStates: Partial<Record<StateType, number>>;
-	leafCount: number;
+	/** What the counts are of: the fan-out's runs (tables) when there are any, else every subflow run. */
+	unit: 'fan-out runs' | 'subflow runs';
+	unitStates: Partial<Record<StateType, number>>;
+	unitCount: number;
 	/** Failed leaf runs a re-run would repeat. */
 	failedChildren: number;
 }
@@ -70,9 +71,10 @@ export async function loadRunDetail(prefect: PrefectClient, rawId: string, level
 		namesFor(prefect, [tree.root, ...tree.levels.flat()]),
 		parentTaskRunId ? prefect.taskRuns.filter({ task_runs: { id: { any_: [parentTaskRunId] } }, limit: 1 }) : Promise.resolve([])
 	]);
-	const nodes = treeNodes(tree, names);
-	const leafStates: Partial<Record<StateType, number>> = {};
-	for (const leaf of tree.levels.length ? leaves(tree) : []) if (leaf.state_type) leafStates[leaf.state_type] = (leafStates[leaf.state_type] ?? 0) + 1;
+	const fanOut = fanOutRuns(tree);
+	const units = fanOut.length ? fanOut : tree.levels.flat();
+	const unitStates: Partial<Record<StateType, number>> = {};
+	for (const run of units) if (run.state_type) unitStates[run.state_type] = (unitStates[run.state_type] ?? 0) + 1;
 	return {
 		run: toRunView(tree.root, names),
 		parentRunId: parentTask[0]?.flow_run_id ?? null,
@@ -80,9 +82,10 @@ export async function loadRunDetail(prefect: PrefectClient, rawId: string, level
 		taskRuns: tasks.map(toTaskRunView),
 		taskRunsTruncated: tasks.length === TASK_RUNS,
 		tree: {
-			nodes,
-			leafStates,
-			leafCount: tree.levels.length ? leaves(tree).length : 0,
+			nodes: treeNodes(tree, names),
+			unit: fanOut.length ? 'fan-out runs' : 'subflow runs',
+			unitStates,
+			unitCount: units.length,
 			failedChildren: failedChildren(tree).length
 		},
 		logs: { level, logs: logs.map(toLogView).reverse(), truncated: logs.length === LOG_TAIL }

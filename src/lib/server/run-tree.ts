@@ -10,8 +10,8 @@ export interface RunTree {
 	root: FlowRun;
 	/** Descendants by depth: levels[0] are the root's children, levels[1] their children, … */
 	levels: FlowRun[][];
-	/** Parent flow run id of each descendant; filled only when loaded `withLinks`. */
-	parentOf: Map<string, string>;
+	/** Parent flow run id of each descendant; only when loaded `withLinks`. */
+	parentOf?: Map<string, string>;
 }
 
 export const isFinal = (state: StateType | null): boolean => state !== null && finalStateTypes.includes(state);
@@ -96,7 +96,7 @@ export interface RunNode {
 export function treeNodes(tree: RunTree, names: NameLookup): RunNode[] {
 	const childrenOf = new Map<string, FlowRun[]>();
 	for (const run of tree.levels.flat()) {
-		const parent = tree.parentOf.get(run.id) ?? tree.root.id;
+		const parent = tree.parentOf?.get(run.id) ?? tree.root.id;
 		const siblings = childrenOf.get(parent);
 		if (siblings) siblings.push(run);
 		else childrenOf.set(parent, [run]);
@@ -114,10 +114,19 @@ export function treeNodes(tree: RunTree, names: NameLookup): RunNode[] {
 	return (childrenOf.get(tree.root.id) ?? []).map(build);
 }
 
-/** Runs with no children of their own: the tables of a fan-out. */
-export function leaves(tree: RunTree): FlowRun[] {
-	const deepest = tree.levels.at(-1) ?? [];
-	return tree.levels.length >= 2 ? deepest : tree.levels.flat();
+/**
+ * The fan-out's units (the tables): descendants started from a deployment (run_deployment), unlike phase
+ * subflows, which run inside their parent's process and have no deployment.
+ */
+export function fanOutRuns(tree: RunTree): FlowRun[] {
+	return tree.levels.flat().filter((run) => run.deployment_id !== null);
+}
+
+/** How many fan-out runs the root will create, when its parameters say (`tables`), else how many exist. */
+export function expectedFanOut(tree: RunTree): number {
+	const declared = tree.root.parameters.tables;
+	const existing = fanOutRuns(tree).length;
+	return typeof declared === 'number' && Number.isInteger(declared) && declared > existing ? declared : existing;
 }
 
 export interface Progress {
@@ -130,19 +139,21 @@ export interface Progress {
 	byState: Partial<Record<StateType, number>>;
 }
 
-export function progressOf(runs: FlowRun[]): Progress {
+export function progressOf(runs: FlowRun[], expected = runs.length): Progress {
 	const byState: Partial<Record<StateType, number>> = {};
 	for (const run of runs) if (run.state_type) byState[run.state_type] = (byState[run.state_type] ?? 0) + 1;
 	const count = (...types: StateType[]) => types.reduce((sum, type) => sum + (byState[type] ?? 0), 0);
 	const failed = count('FAILED', 'CRASHED', 'CANCELLED');
 	const completed = count('COMPLETED');
+	const total = Math.max(expected, runs.length);
 	return {
-		total: runs.length,
+		total,
 		done: completed + failed,
 		completed,
 		failed,
 		running: count('RUNNING', 'CANCELLING'),
-		pending: runs.length - completed - failed - count('RUNNING', 'CANCELLING'),
+		// Not yet created runs count as pending.
+		pending: total - completed - failed - count('RUNNING', 'CANCELLING'),
 		byState
 	};
 }

@@ -1,13 +1,15 @@
 import { json } from '@sveltejs/kit';
+import { authSummary } from '#lib/auth/mode.ts';
 import { serverStatus } from '#lib/server/overview.ts';
 import type { RequestHandler } from './$types';
 
-/** Liveness of Flowdeck itself (always "ok" when it answers) and reachability of Prefect. */
+/** Liveness of Flowdeck itself (always "ok" when it answers), its auth mode (never a secret) and reachability of Prefect. */
 export const GET: RequestHandler = async ({ locals }) => {
 	const prefect = await serverStatus(locals.prefect);
 	return json(
 		{
 			status: 'ok',
+			auth: authSummary(locals.auth.mode),
 			prefect: { reachable: prefect.reachable, version: prefect.version, apiUrl: prefect.apiUrl, error: prefect.error?.message ?? null }
 		},
 		{ headers: { 'cache-control': 'no-store' } }

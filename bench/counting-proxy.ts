@@ -1,0 +1,37 @@
+/** A loopback HTTP proxy in front of Prefect that counts the requests passing through it. */
+import { createServer, request as httpRequest, type Server } from 'node:http';
+
+export interface CountingProxy {
+	url: string;
+	count: () => number;
+	reset: () => void;
+	close: () => Promise<void>;
+}
+
+export async function startCountingProxy(target: string, port: number): Promise<CountingProxy> {
+	const upstream = new URL(target);
+	let requests = 0;
+	const server: Server = createServer((req, res) => {
+		requests++;
+		const forward = httpRequest(
+			{ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+			(answer) => {
+				res.writeHead(answer.statusCode ?? 502, answer.headers);
+				answer.pipe(res);
+			}
+		);
+		forward.on('error', () => {
+			res.writeHead(502);
+			res.end();
+		});
+		req.pipe(forward);
+	});
+	server.keepAliveTimeout = 30_000;
+	await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+	return {
+		url: `http://127.0.0.1:${port}`,
+		count: () => requests,
+		reset: () => (requests = 0),
+		close: () => new Promise((resolve) => server.close(() => resolve()))
+	};
+}

@@ -1,0 +1,122 @@
+/**
+ * npm run bench -- sse: what live updates cost and how fast they are, measured in one run against a real
+ * Prefect 2.13.7 and the built Flowdeck server.
+ *
+ *  - upstream Prefect requests per second with 1, 100 and 500 streams on the same run, for the shared poller
+ *    and for the baseline of one poller per stream (counted by a proxy between Flowdeck and Prefect);
+ *  - server memory per open stream (RSS growth / streams);
+ *  - delay from a state change in Prefect to the event reaching a stream (p50/p95 over many changes).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPrefectClient } from '#lib/prefect/client.ts';
+import { startLocalServer } from '../scripts/lib/local-server.ts';
+import { freePort, run, sleep, start, waitFor, type Managed } from '../scripts/lib/processes.ts';
+import { repoRoot } from '../scripts/lib/python.ts';
+import { startCountingProxy } from './counting-proxy.ts';
+import { openSse, type SseConnection } from './sse-client.ts';
+
+const STREAM_COUNTS = [1, 100, 500];
+const WINDOW_MS = 10_000;
+const CHANGES = 30;
+
+const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+const percentile = (values: number[], p: number) => {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+};
+
+async function startFlowdeck(apiUrl: string, pollers: 'shared' | 'per-stream'): Promise<{ url: string; process: Managed }> {
+	const port = await freePort();
+	const server = start(process.execPath, ['scripts/serve.ts'], {
+		cwd: repoRoot,
+		env: { PREFECT_API_URL: apiUrl, PORT: String(port), FLOWDECK_LIVE_POLLERS: pollers },
+		quiet: true
+	});
+	const url = `http://127.0.0.1:${port}`;
+	await waitFor('Flowdeck', async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined), 30_000, 200);
+	return { url, process: server };
+}
+
+async function openStreams(url: string, count: number): Promise<SseConnection[]> {
+	const streams: SseConnection[] = [];
+	for (let i = 0; i < count; i += 50) {
+		streams.push(...(await Promise.all(Array.from({ length: Math.min(50, count - i) }, () => openSse(url)))));
+	}
+	await waitFor('every snapshot', async () => (streams.every((stream) => stream.events.some((event) => event.event === 'snapshot')) ? true : undefined), 120_000, 100);
+	return streams;
+}
+
+async function main(): Promise<void> {
+	console.log('building the UI…');
+	await run('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: repoRoot, quiet: true });
+	const home = mkdtempSync(join(tmpdir(), 'flowdeck-bench-'));
+	const apiUrl = `http://127.0.0.1:${await freePort()}/api`;
+	console.log(`starting Prefect at ${apiUrl}…`);
+	const prefectServer = await startLocalServer({ apiUrl, home });
+	const proxy = await startCountingProxy(apiUrl.replace(/\/api$/, ''), await freePort());
+	const prefect = createPrefectClient({ apiUrl });
+	const flow = await prefect.flows.create('bench-live-flow');
+	const watched = await prefect.flowRuns.create(flow.id, { name: 'bench-watched-run', state: { type: 'RUNNING', name: 'Running' } });
+	const rows: Array<{ pollers: string; streams: number; requestsPerSecond: number; kibPerStream: number }> = [];
+	let latencies: number[] = [];
+	try {
+		for (const pollers of ['per-stream', 'shared'] as const) {
+			for (const count of STREAM_COUNTS) {
+				const flowdeck = await startFlowdeck(`${proxy.url}/api`, pollers);
+				const pid = flowdeck.process.child.pid!;
+				await sleep(500);
+				const before = rssKiB(pid);
+				const streams = await openStreams(`${flowdeck.url}/runs/${watched.id}/events`, count);
+				await sleep(1000);
+				const after = rssKiB(pid);
+				proxy.reset();
+				await sleep(WINDOW_MS);
+				const requestsPerSecond = proxy.count() / (WINDOW_MS / 1000);
+				rows.push({ pollers, streams: count, requestsPerSecond, kibPerStream: (after - before) / count });
+				console.log(`${pollers.padEnd(10)} ${String(count).padStart(4)} streams: ${requestsPerSecond.toFixed(1)} upstream req/s, ${((after - before) / count).toFixed(1)} KiB per stream`);
+				if (pollers === 'shared' && count === 100) latencies = await measureLatency(prefect, watched.id, streams);
+				streams.forEach((stream) => stream.close());
+				await flowdeck.process.stop();
+			}
+		}
+	} finally {
+		await proxy.close();
+		await prefectServer.stop();
+		rmSync(home, { recursive: true, force: true });
+	}
+	const rate = (pollers: string, streams: number) => rows.find((row) => row.pollers === pollers && row.streams === streams)!.requestsPerSecond;
+	console.log('\nupstream requests per second (ratio to 1 stream of the same design):');
+	console.log('| streams | shared poller | ratio | one poller per stream (baseline) | ratio |');
+	console.log('|---|---|---|---|---|');
+	for (const count of STREAM_COUNTS) {
+		console.log(`| ${count} | ${rate('shared', count).toFixed(1)} | ${(rate('shared', count) / rate('shared', 1)).toFixed(2)}x | ${rate('per-stream', count).toFixed(1)} | ${(rate('per-stream', count) / rate('per-stream', 1)).toFixed(2)}x |`);
+	}
+	const memory = rows.filter((row) => row.pollers === 'shared' && row.streams === 500)[0]!.kibPerStream;
+	console.log(`\nserver memory per open stream (shared, 500 streams): ${memory.toFixed(1)} KiB`);
+	console.log(`state change -> event at the stream, 100 streams, ${latencies.length} changes: p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms`);
+	const goalRatio = rate('shared', 500) / rate('shared', 1);
+	console.log(`goals: 500 streams <= 1.05x the upstream requests of 1: ${goalRatio <= 1.05 ? 'met' : 'NOT met'} (${goalRatio.toFixed(2)}x); p95 < 1500 ms: ${percentile(latencies, 95) < 1500 ? 'met' : 'NOT met'}`);
+}
+
+/** Changes the run's state at uneven intervals; for each change, the time until the last stream has the event. */
+async function measureLatency(prefect: ReturnType<typeof createPrefectClient>, runId: string, streams: SseConnection[]): Promise<number[]> {
+	const delays: number[] = [];
+	for (let i = 0; i < CHANGES; i++) {
+		await sleep(700 + ((i * 379) % 900)); // spread changes over the poll cycle
+		const since = performance.now();
+		await prefect.flowRuns.setState(runId, { type: 'RUNNING', name: i % 2 ? 'Running' : 'Retrying' }, true);
+		const received = await Promise.all(streams.map((stream) => stream.next('run', since)));
+		delays.push(Math.max(...received.map((event) => event.at)) - since);
+	}
+	return delays;
+}
+
+const which = process.argv[2];
+if (which !== 'sse') {
+	console.error('usage: npm run bench -- sse');
+	process.exit(2);
+}
+await main();
+process.exit(0);

@@ -1,0 +1,136 @@
+/**
+ * Authentication of one Flowdeck process: its mode, session store, login throttle, workbench client and (in
+ * service-account mode) the shared upstream session; and the upstream credentials each request carries.
+ */
+import { PrefectError } from '#lib/prefect/errors.ts';
+import { config, type Config } from '#lib/server/config.ts';
+import { cookieHeader, jarExpired } from './cookies.ts';
+import { authModeOf, type AuthMode } from './mode.ts';
+import { createServiceAccount, type ServiceAccount } from './service-account.ts';
+import { createMemorySessionStore, type Session, type SessionStore } from './session-store.ts';
+import { createLoginThrottle, type LoginThrottle } from './throttle.ts';
+import { apiKeyHeaders, jarCredentials, type UpstreamCredentials } from './upstream.ts';
+import { createWorkbenchClient, signInMessages, WorkbenchError, type WorkbenchClient } from './workbench.ts';
+
+export interface Auth {
+	cfg: Config;
+	mode: AuthMode;
+	sessions: SessionStore;
+	throttle: LoginThrottle;
+	workbench?: WorkbenchClient;
+	serviceAccount?: ServiceAccount;
+	now: () => number;
+}
+
+export function createAuth(cfg: Config, now: () => number = Date.now): Auth {
+	const mode = authModeOf(cfg);
+	const workbench = cfg.WORKBENCH_LOGIN_URL
+		? createWorkbenchClient({
+				loginUrl: cfg.WORKBENCH_LOGIN_URL,
+				logoutUrl: cfg.WORKBENCH_LOGOUT_URL,
+				usernameField: cfg.WORKBENCH_USERNAME_FIELD,
+				passwordField: cfg.WORKBENCH_PASSWORD_FIELD,
+				csrfField: cfg.WORKBENCH_CSRF_FIELD,
+				timeoutMs: cfg.FLOWDECK_REQUEST_TIMEOUT_MS,
+				now
+			})
+		: undefined;
+	const { WORKBENCH_USERNAME: username, WORKBENCH_PASSWORD: password } = cfg;
+	return {
+		cfg,
+		mode,
+		now,
+		workbench,
+		serviceAccount: workbench && username && password ? createServiceAccount(() => workbench.signIn(username, password), now) : undefined,
+		sessions: createMemorySessionStore({ idleMs: cfg.FLOWDECK_SESSION_IDLE_MINUTES * 60_000, absoluteMs: cfg.FLOWDECK_SESSION_ABSOLUTE_HOURS * 3_600_000 }, { now }),
+		throttle: createLoginThrottle({ maxFailures: cfg.FLOWDECK_LOGIN_MAX_FAILURES, windowMs: cfg.FLOWDECK_LOGIN_WINDOW_MINUTES * 60_000, now })
+	};
+}
+
+let processAuth: Auth | undefined;
+
+/** This process's authentication, created from its configuration on first use. */
+export function auth(): Auth {
+	return (processAuth ??= createAuth(config()));
+}
+
+/** Credentials shared by everyone: the service account's session (and key), the API key, or nothing. */
+export function sharedCredentials(auth: Auth): UpstreamCredentials {
+	const account = auth.serviceAccount;
+	if (!account) return { headers: () => apiKeyHeaders(auth.cfg.PREFECT_API_KEY) };
+	let used = 0;
+	return jarCredentials({
+		apiUrl: auth.cfg.PREFECT_API_URL,
+		apiKey: auth.cfg.PREFECT_API_KEY,
+		now: auth.now,
+		jar: async () => {
+			const current = await account.current();
+			used = current.generation;
+			return current.jar;
+		},
+		keep: (update) => account.keep(update),
+		onUnauthorized: () => account.renew(used)
+	});
+}
+
+/**
+ * Credentials of a signed-in user: their upstream cookies. When those expire or upstream answers 401, the
+ * session is over: `onExpired` ends it and the call fails as unauthorized (the hook sends the user to /login).
+ * Every call also checks the session is still active, so a long-lived stream stops at sign-out or timeout.
+ */
+export function sessionCredentials(auth: Auth, session: Session, onExpired: () => Promise<void>): UpstreamCredentials {
+	return jarCredentials({
+		apiUrl: auth.cfg.PREFECT_API_URL,
+		apiKey: auth.cfg.PREFECT_API_KEY,
+		now: auth.now,
+		jar: async () => {
+			if (jarExpired(session.upstream, auth.now()) || !(await auth.sessions.isActive(session.id))) {
+				await onExpired();
+				throw new PrefectError('unauthorized', 'your session ended: sign in again', 401);
+			}
+			return session.upstream;
+		},
+		keep: (update) => {
+			session.upstream = update(session.upstream);
+			void auth.sessions.setUpstream(session.id, session.upstream);
+		},
+		onUnauthorized: async () => {
+			await onExpired();
+			return false;
+		}
+	});
+}
+
+export type SignInResult = { ok: true; session: Session } | { ok: false; status: number; message: string; retryAfterSeconds?: number };
+
+/**
+ * Signs a person in at the workbench and starts a new Flowdeck session (never reusing an id the browser sent).
+ * Failed attempts count towards the throttle of this username and client address.
+ */
+export async function signIn(auth: Auth, username: string, password: string, clientAddress: string): Promise<SignInResult> {
+	if (!auth.workbench) return { ok: false, status: 404, message: 'Sign-in is not used with this configuration.' };
+	const verdict = auth.throttle.check(username, clientAddress);
+	if (!verdict.allowed) {
+		return { ok: false, status: 429, message: `Too many failed sign-ins. Try again in ${Math.ceil(verdict.retryAfterSeconds / 60)} minute(s).`, retryAfterSeconds: verdict.retryAfterSeconds };
+	}
+	try {
+		const upstream = await auth.workbench.signIn(username, password);
+		auth.throttle.reset(username, clientAddress);
+		return { ok: true, session: await auth.sessions.create(username, upstream) };
+	} catch (error) {
+		if (!(error instanceof WorkbenchError)) throw error;
+		if (error.reason === 'refused') auth.throttle.recordFailure(username, clientAddress);
+		else console.error(`[flowdeck] workbench sign-in failed: ${error.message}`);
+		const status = error.reason === 'refused' ? 401 : error.reason === 'unreachable' ? 503 : 502;
+		return { ok: false, status, message: signInMessages[error.reason] };
+	}
+}
+
+/** Ends the Flowdeck session, then the upstream one at WORKBENCH_LOGOUT_URL if configured. */
+export async function signOut(auth: Auth, session: Session): Promise<void> {
+	await auth.sessions.destroy(session.id);
+	const logoutUrl = auth.cfg.WORKBENCH_LOGOUT_URL;
+	if (!auth.workbench || !logoutUrl) return;
+	const problem = await auth.workbench.signOut(cookieHeader(session.upstream, new URL(logoutUrl), auth.now()));
+	if (problem) console.error(`[flowdeck] workbench logout: ${problem}`);
+}

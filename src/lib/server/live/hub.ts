@@ -1,0 +1,240 @@
+/**
+ * Shared live pollers for Server-Sent Events. One poller ("topic") per watched thing (a run, a list query),
+ * shared by every subscriber in the process; it stops when the last subscriber leaves. Each upstream round
+ * (Feed.tick) yields only changes; the topic numbers them, keeps the recent ones for Last-Event-ID resume,
+ * paces itself by activity and backs off while Prefect fails.
+ */
+import type { PrefectClient } from '#lib/prefect/client.ts';
+import { isPrefectError } from '#lib/prefect/errors.ts';
+
+export interface LiveEvent {
+	/** `${epoch}-${seq}`: epoch names one topic's lifetime, so ids from an earlier poller are recognised. */
+	id: string;
+	event: string;
+	data: unknown;
+}
+
+export type Activity = 'active' | 'idle' | 'final';
+
+export interface FeedTick {
+	events: Array<{ event: string; data: unknown }>;
+	/** active: something runs (fast polling); idle: only waiting runs; final: send `end` and close. */
+	activity: Activity;
+}
+
+/** The data behind one topic. Implementations keep their last state to compute changes. */
+export interface Feed {
+	tick(prefect: PrefectClient): Promise<FeedTick>;
+	/** Everything a new subscriber needs, as of the last tick (undefined before the first one). */
+	snapshot(): unknown;
+}
+
+export interface Subscriber {
+	/** The subscriber's own Prefect client (its session's credentials). */
+	prefect: PrefectClient;
+	send(event: LiveEvent): void;
+	/** The hub is done with this subscriber (end of feed, or its credentials expired). */
+	close(): void;
+}
+
+export interface Clock {
+	setTimeout(callback: () => void, ms: number): unknown;
+	clearTimeout(handle: unknown): void;
+}
+
+export interface HubOptions {
+	clock?: Clock;
+	activeMs?: number;
+	idleMs?: number;
+	/** Backoff after failures: base doubling up to max. */
+	backoffBaseMs?: number;
+	backoffMaxMs?: number;
+	/** How many recent events are kept for resume. */
+	bufferSize?: number;
+	/** Benchmark baseline only: one poller per subscriber instead of one per topic. */
+	sharedPollers?: boolean;
+}
+
+const systemClock: Clock = {
+	setTimeout: (callback, ms) => setTimeout(callback, ms),
+	clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>)
+};
+
+type TopicOptions = Required<Omit<HubOptions, 'sharedPollers'>>;
+
+let epochCounter = 0;
+
+class Topic {
+	readonly epoch = `${Date.now().toString(36)}${(epochCounter++).toString(36)}`;
+	readonly subscribers = new Set<Subscriber>();
+	private seq = 0;
+	private buffer: LiveEvent[] = [];
+	private timer: unknown;
+	private ticking = false;
+	private stopped = false;
+	private failures = 0;
+	private upstreamDown = false;
+	private ticks = 0;
+
+	private readonly feed: Feed;
+	private readonly options: TopicOptions;
+	private readonly onEmpty: () => void;
+
+	constructor(feed: Feed, options: TopicOptions, onEmpty: () => void) {
+		this.feed = feed;
+		this.options = options;
+		this.onEmpty = onEmpty;
+	}
+
+	/** Adds a subscriber: replays what it missed (same epoch, still buffered) or sends a snapshot. */
+	add(subscriber: Subscriber, lastEventId?: string): void {
+		this.subscribers.add(subscriber);
+		const missed = this.missedSince(lastEventId);
+		if (missed) missed.forEach((event) => subscriber.send(event));
+		else if (this.ticks > 0) subscriber.send(this.snapshotEvent());
+		// Before the first tick completes, the snapshot goes out with it.
+		if (this.ticks === 0 && !this.ticking && this.timer === undefined) this.schedule(0);
+	}
+
+	remove(subscriber: Subscriber): void {
+		this.subscribers.delete(subscriber);
+		if (this.subscribers.size === 0) this.stop();
+	}
+
+	get running(): boolean {
+		return !this.stopped;
+	}
+
+	stop(): void {
+		if (this.stopped) return;
+		this.stopped = true;
+		if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
+		this.timer = undefined;
+		this.onEmpty();
+	}
+
+	private missedSince(lastEventId?: string): LiveEvent[] | undefined {
+		if (!lastEventId) return undefined;
+		const [epoch, seqText] = lastEventId.split('-');
+		const seq = Number(seqText);
+		if (epoch !== this.epoch || !Number.isInteger(seq)) return undefined;
+		if (seq === this.seq) return [];
+		const first = this.buffer[0];
+		if (!first || Number(first.id.split('-')[1]) > seq + 1) return undefined; // fell out of the buffer
+		return this.buffer.filter((event) => Number(event.id.split('-')[1]) > seq);
+	}
+
+	private snapshotEvent(): LiveEvent {
+		return { id: `${this.epoch}-${this.seq}`, event: 'snapshot', data: this.feed.snapshot() };
+	}
+
+	private emit(event: string, data: unknown): void {
+		const live: LiveEvent = { id: `${this.epoch}-${++this.seq}`, event, data };
+		this.buffer.push(live);
+		if (this.buffer.length > this.options.bufferSize) this.buffer.shift();
+		for (const subscriber of this.subscribers) subscriber.send(live);
+	}
+
+	private schedule(ms: number): void {
+		if (this.stopped) return;
+		this.timer = this.options.clock.setTimeout(() => {
+			this.timer = undefined;
+			void this.tick();
+		}, ms);
+	}
+
+	private async tick(): Promise<void> {
+		if (this.stopped || this.ticking) return;
+		const subscriber = [...this.subscribers].at(-1);
+		if (!subscriber) return this.stop();
+		this.ticking = true;
+		let next: number;
+		try {
+			const result = await this.feed.tick(subscriber.prefect);
+			if (this.stopped) return;
+			this.failures = 0;
+			if (this.upstreamDown) {
+				this.upstreamDown = false;
+				this.emit('upstream', { reachable: true });
+			}
+			if (this.ticks++ === 0) {
+				// First round: everyone who joined meanwhile gets the snapshot (its id is the current seq).
+				const snapshot = this.snapshotEvent();
+				for (const waiting of this.subscribers) waiting.send(snapshot);
+			} else {
+				for (const change of result.events) this.emit(change.event, change.data);
+			}
+			if (result.activity === 'final') {
+				this.emit('end', {});
+				for (const done of [...this.subscribers]) done.close();
+				this.subscribers.clear();
+				this.stop();
+				return;
+			}
+			next = result.activity === 'active' ? this.options.activeMs : this.options.idleMs;
+		} catch (error) {
+			if (this.stopped) return;
+			if (isPrefectError(error, 'unauthorized')) {
+				// This subscriber's upstream session is gone; others may still have theirs.
+				subscriber.send({ id: `${this.epoch}-${this.seq}`, event: 'auth-expired', data: { message: 'your workbench session expired' } });
+				subscriber.close();
+				this.remove(subscriber);
+				next = 0;
+			} else {
+				this.failures++;
+				if (!this.upstreamDown) {
+					this.upstreamDown = true;
+					this.emit('upstream', { reachable: false, message: isPrefectError(error) ? error.message : 'Prefect request failed' });
+				}
+				next = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** (this.failures - 1));
+			}
+		} finally {
+			this.ticking = false;
+		}
+		this.schedule(next);
+	}
+}
+
+export class LiveHub {
+	private readonly topics = new Map<string, Topic>();
+	private readonly options: TopicOptions;
+	private readonly shared: boolean;
+	private privateKeys = 0;
+
+	constructor(options: HubOptions = {}) {
+		this.options = {
+			clock: options.clock ?? systemClock,
+			activeMs: options.activeMs ?? 1000,
+			idleMs: options.idleMs ?? 5000,
+			backoffBaseMs: options.backoffBaseMs ?? 1000,
+			backoffMaxMs: options.backoffMaxMs ?? 30_000,
+			bufferSize: options.bufferSize ?? 1000
+		};
+		this.shared = options.sharedPollers ?? true;
+	}
+
+	/** Subscribes to `key`, creating its poller with `createFeed` if none runs. Returns the unsubscribe function. */
+	subscribe(key: string, createFeed: () => Feed, subscriber: Subscriber, lastEventId?: string): () => void {
+		const topicKey = this.shared ? key : `${key}#${this.privateKeys++}`;
+		let topic = this.topics.get(topicKey);
+		if (!topic || !topic.running) {
+			const created = new Topic(createFeed(), this.options, () => {
+				if (this.topics.get(topicKey) === created) this.topics.delete(topicKey);
+			});
+			topic = created;
+			this.topics.set(topicKey, created);
+		}
+		const joined = topic;
+		joined.add(subscriber, lastEventId);
+		return () => joined.remove(subscriber);
+	}
+
+	/** Pollers running now (for tests and the benchmark). */
+	get pollerCount(): number {
+		return this.topics.size;
+	}
+
+	subscriberCount(key: string): number {
+		return this.topics.get(key)?.subscribers.size ?? 0;
+	}
+}

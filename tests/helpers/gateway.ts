@@ -1,0 +1,129 @@
+/**
+ * A real form-login gateway for the tests: Apache httpd (mod_auth_form) in front of the Prefect server, from a
+ * config template under tests/gateway/, on a free port, with its own ServerRoot, PidFile, ErrorLog and logs in a
+ * temporary directory that stop() removes.
+ */
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort, run, start, waitFor, type Managed } from '../../scripts/lib/processes.ts';
+
+const assets = resolve(import.meta.dirname, '../gateway');
+const apache = ['/usr/sbin/apache2', '/usr/sbin/httpd'].find((path) => existsSync(path)) ?? 'apache2';
+
+/** The two shapes of workbench the issue asks for. */
+export const shapes = {
+	/** 200 + one cookie, fields username/password. */
+	a: { template: 'shape-a.conf', loginPath: '/login', logoutPath: '/logout', usernameField: 'username', passwordField: 'password', cookies: ['gw_session'] },
+	/** 302 after login + two cookies (one scoped to /api), fields user/pass, /api also needs the API key. */
+	b: { template: 'shape-b.conf', loginPath: '/auth/sign-in', logoutPath: '/auth/sign-out', usernameField: 'user', passwordField: 'pass', cookies: ['wb_session', 'wb_route'] }
+} as const;
+
+export type GatewayShape = keyof typeof shapes;
+
+export interface GatewayOptions {
+	shape: GatewayShape;
+	/** Prefect's API URL (…/api) the gateway proxies to. */
+	upstreamApiUrl: string;
+	users: Record<string, string>;
+	/** mod_session's SessionMaxAge in seconds (sliding). */
+	sessionMaxAge?: number;
+	/** Shape (b) only: the key /api requires as Authorization: Bearer. */
+	apiKey?: string;
+}
+
+export interface Gateway {
+	origin: string;
+	apiUrl: string;
+	loginUrl: string;
+	logoutUrl: string;
+	usernameField: string;
+	passwordField: string;
+	/** Names of the cookies a successful login sets. */
+	cookieNames: readonly string[];
+	/** Successful and failed login POSTs the gateway has answered, from its access log. */
+	logins: () => Promise<{ succeeded: number; failed: number }>;
+	/** Requests to the logout URL the gateway has answered. */
+	logouts: () => Promise<number>;
+	stop: () => Promise<void>;
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+	const shape = shapes[options.shape];
+	const root = mkdtempSync(join(tmpdir(), 'flowdeck-gateway-'));
+	// Started as root, Apache's workers switch to `User` and must still read the password file.
+	const asRoot = userInfo().uid === 0;
+	if (asRoot) chmodSync(root, 0o755);
+	const port = await freePort();
+	const values: Record<string, string> = {
+		ROOT: root,
+		PORT: String(port),
+		UPSTREAM: new URL(options.upstreamApiUrl).origin,
+		MAX_AGE: String(options.sessionMaxAge ?? 3600),
+		API_KEY: options.apiKey ?? '',
+		USER: asRoot ? 'User daemon\nGroup daemon' : ''
+	};
+	const render = (file: string) =>
+		readFileSync(join(assets, file), 'utf8').replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+			const value = values[name];
+			if (value === undefined) throw new Error(`tests/gateway/${file}: unknown placeholder {{${name}}}`);
+			return value;
+		});
+	let httpd: Managed | undefined;
+	const stop = async () => {
+		await httpd?.stop();
+		rmSync(root, { recursive: true, force: true });
+	};
+	try {
+		if (options.shape === 'b' && !options.apiKey) throw new Error('gateway shape (b) needs an apiKey');
+		writeFileSync(join(root, 'common.conf'), render('common.conf'));
+		const configPath = join(root, 'httpd.conf');
+		writeFileSync(configPath, render(shape.template));
+		writeFileSync(join(root, 'passphrase'), `${crypto.randomUUID()}\n`, { mode: 0o600 });
+		const users = join(root, 'users');
+		for (const [index, [user, password]] of Object.entries(options.users).entries()) {
+			await run('htpasswd', [index === 0 ? '-cbB' : '-bB', users, user, password], { quiet: true });
+		}
+		if (asRoot) chmodSync(users, 0o644);
+		const output: string[] = [];
+		httpd = start(apache, ['-f', configPath, '-DFOREGROUND'], { prefix: '', onLine: (line) => output.push(line) });
+		const origin = `http://127.0.0.1:${port}`;
+		await Promise.race([
+			waitFor('the gateway to answer', async () => ((await fetch(`${origin}/`)).status > 0 ? true : undefined), 15_000, 100),
+			httpd.exited.then((code) => {
+				const log = existsSync(join(root, 'error.log')) ? readFileSync(join(root, 'error.log'), 'utf8') : '';
+				throw new Error(`apache2 exited during start-up (exit ${code}):\n${[...output, log].join('\n')}`);
+			})
+		]);
+		const accessLog = () => readFileSync(join(root, 'access.log'), 'utf8').split('\n');
+		// Apache writes a request's log line after the response has gone out: before counting, send a marker
+		// request and wait for its line, so the lines of every request answered earlier are in the file.
+		let marks = 0;
+		const answered = async (method: string, path: string) => {
+			const mark = `/__log-mark-${++marks}`;
+			await fetch(`${origin}${mark}`).catch(() => undefined);
+			await waitFor('the gateway access log', async () => (accessLog().some((line) => line.startsWith(`GET ${mark} `)) ? true : undefined), 10_000, 20);
+			return accessLog().filter((line) => line.startsWith(`${method} ${path} `));
+		};
+		const logins = async () => {
+			const lines = await answered('POST', shape.loginPath);
+			const succeeded = lines.filter((line) => /\s[23]\d\d$/.test(line)).length;
+			return { succeeded, failed: lines.length - succeeded };
+		};
+		return {
+			origin,
+			apiUrl: `${origin}/api`,
+			loginUrl: `${origin}${shape.loginPath}`,
+			logoutUrl: `${origin}${shape.logoutPath}`,
+			usernameField: shape.usernameField,
+			passwordField: shape.passwordField,
+			cookieNames: shape.cookies,
+			logins,
+			logouts: async () => (await answered('POST', shape.logoutPath)).length,
+			stop
+		};
+	} catch (error) {
+		await stop();
+		throw error;
+	}
+}

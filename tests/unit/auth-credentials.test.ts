@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { createAuth, sessionCredentials, sharedCredentials } from '#lib/auth/auth.ts';
+import { mergeCookies } from '#lib/auth/cookies.ts';
+import { PrefectError } from '#lib/prefect/errors.ts';
+import { parseConfig } from '#lib/server/config.ts';
+
+const cfg = parseConfig({ PREFECT_API_URL: 'http://wb.test/api', WORKBENCH_LOGIN_URL: 'http://wb.test/login', PREFECT_API_KEY: 'k1' });
+
+describe('upstream credentials of a signed-in user', () => {
+	it('send the session cookies and the API key, and stop once the session is destroyed (sign-out ends open streams)', async () => {
+		const auth = createAuth(cfg);
+		const session = await auth.sessions.create('alice', mergeCookies(new Map(), ['sid=s1; Path=/', 'other=x; Path=/elsewhere'], new URL(cfg.WORKBENCH_LOGIN_URL!), Date.now()));
+		let expired = 0;
+		const credentials = sessionCredentials(auth, session, async () => {
+			expired++;
+		});
+		expect(await credentials.headers!()).toEqual({ authorization: 'Bearer k1', cookie: 'sid=s1' });
+		await auth.sessions.destroy(session.id);
+		await expect(Promise.resolve().then(() => credentials.headers!())).rejects.toBeInstanceOf(PrefectError);
+		expect(expired).toBe(1);
+		expect(await credentials.onUnauthorized!()).toBe(false);
+	});
+
+	it('without a service account, shared credentials are just the API key', async () => {
+		expect(await sharedCredentials(createAuth(cfg)).headers!()).toEqual({ authorization: 'Bearer k1' });
+		expect(await sharedCredentials(createAuth(parseConfig({}))).headers!()).toEqual({});
+	});
+});
