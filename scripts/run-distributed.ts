@@ -17,8 +17,8 @@ main(async () => {
 	const origin = new URL(cfg.PREFECT_API_URL);
 	console.log(`Triggered ${run.name} (${run.id}): ${params.tables} tables × ${params.seconds} s${params.fail_tables.length ? `, failing ${params.fail_tables.join(', ')}` : ''}`);
 	console.log(`Flowdeck: http://${cfg.HOST}:${cfg.PORT}/runs/${run.id} · Prefect UI: ${origin.protocol}//${origin.host}/flow-runs/flow-run/${run.id}`);
-	const tree = await followRun(prefect, run.id);
-	const { root } = tree;
-	console.log(`${root.state_type === 'COMPLETED' ? '\u2713' : '\u2717'} ${root.name}: ${root.state_name}${root.state?.message ? ` — ${root.state.message}` : ''}`);
-	return root.state_type === 'COMPLETED' ? 0 : 1;
+	const { run: final } = await followRun(prefect, run.id);
+	const completed = final.state.type === 'COMPLETED';
+	console.log(`${completed ? '\u2713' : '\u2717'} ${final.name}: ${final.state.name}${final.stateMessage ? ` — ${final.stateMessage}` : ''}`);
+	return completed ? 0 : 1;
 });

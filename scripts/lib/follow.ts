@@ -1,23 +1,41 @@
-/** Follows a fan-out run in the terminal: a progress bar of its tables until the whole tree is final. */
+/**
+ * Follows a run in the terminal with the same feed the UI's live stream uses (RunFeed): a progress bar of the
+ * fan-out redrawn on `run`/`children` events, and error log lines as they arrive, until the tree is final.
+ */
 import type { PrefectClient } from '#lib/prefect/client.ts';
-import { expectedFanOut, fanOutRuns, loadRunTree, progressOf, treeIsFinal, type RunTree } from '#lib/server/run-tree.ts';
+import type { LogView } from '#lib/prefect/models.ts';
+import { RunFeed, type RunSnapshot } from '#lib/server/live/run-feed.ts';
 import { progressBar } from './cli.ts';
 import { sleep } from './processes.ts';
 
-export async function followRun(prefect: PrefectClient, runId: string, options: { intervalMs?: number; print?: (line: string) => void } = {}): Promise<RunTree> {
+export async function followRun(prefect: PrefectClient, runId: string, options: { intervalMs?: number } = {}): Promise<RunSnapshot> {
 	const tty = process.stdout.isTTY;
-	const print = options.print ?? ((line: string) => (tty ? process.stdout.write(`\r\x1b[2K${line}`) : console.log(line)));
-	let last = '';
-	for (;;) {
-		const tree = await loadRunTree(prefect, runId);
-		const tables = progressOf(fanOutRuns(tree), expectedFanOut(tree));
-		const line = `${progressBar(tables.done, tables.total)} ${tables.done}/${tables.total} tables done · ${tables.running} running · ${tables.failed} failed · ${tree.root.name}: ${tree.root.state_name ?? 'Pending'}`;
-		if (line !== last) print(line);
-		last = line;
-		if (treeIsFinal(tree)) {
-			if (tty && !options.print) process.stdout.write('\n');
-			return tree;
+	const status = (line: string) => (tty ? process.stdout.write(`\r\x1b[2K${line}`) : console.log(line));
+	const note = (line: string) => (tty ? process.stdout.write(`\r\x1b[2K${line}\n`) : console.log(line));
+	const feed = new RunFeed(runId, 30); // log lines from WARNING up
+	for (let first = true; ; first = false) {
+		const tick = await feed.tick(prefect);
+		const snapshot = feed.snapshot()!;
+		const names = new Map([[snapshot.run.id, snapshot.run.name], ...snapshot.rows.map((row) => [row.run.id, row.run.name] as const)]);
+		for (const change of tick.events) {
+			if (change.event !== 'logs' || first) continue;
+			for (const line of (change.data as { lines: LogView[] }).lines) {
+				note(`  ${line.level} ${names.get(line.flowRunId ?? '') ?? ''}: ${line.message.split('\n')[0]}`);
+			}
 		}
-		await sleep(options.intervalMs ?? 1000);
+		if (first || tick.events.some((change) => change.event === 'run' || change.event === 'children')) status(describe(snapshot));
+		if (tick.activity === 'final') {
+			if (tty) process.stdout.write('\n');
+			return snapshot;
+		}
+		await sleep(tick.activity === 'active' ? (options.intervalMs ?? 1000) : 3000);
 	}
+}
+
+function describe({ run, tree }: RunSnapshot): string {
+	const { progress } = tree;
+	const fanOut = progress.total
+		? `${progressBar(progress.done, progress.total)} ${progress.done} of ${progress.total} tables done · ${progress.running} running · ${progress.failed + progress.crashed} failed`
+		: 'waiting for the fan-out…';
+	return `${fanOut} · ${run.name}: ${run.state.name}`;
 }

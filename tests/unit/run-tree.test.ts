@@ -1,37 +1,50 @@
 import { describe, expect, it } from 'vitest';
+import { toRunView } from '#lib/prefect/models.ts';
 import type { FlowRun, StateType } from '#lib/prefect/schemas.ts';
-import { expectedFanOut, fanOutRuns, progressOf, treeIsFinal, type RunTree } from '#lib/server/run-tree.ts';
+import { progressOf, summarizeTree, type RunRow } from '#lib/runs/tree.ts';
 
-function run(id: string, state: StateType | null, extra: Partial<FlowRun> = {}): FlowRun {
-	return {
+function run(id: string, state: StateType | null, extra: Partial<FlowRun> = {}) {
+	return toRunView({
 		id, name: id, created: '', updated: '', flow_id: 'f', deployment_id: null, work_queue_name: null, parameters: {},
-		tags: [], parent_task_run_id: null, state_type: state, state_name: state, state: null, run_count: 0,
+		tags: [], parent_task_run_id: null, state_type: state, state_name: null, state: null, run_count: 0,
 		expected_start_time: null, start_time: null, end_time: null, total_run_time: 0, estimated_run_time: 0, ...extra
-	};
+	});
 }
 
-const table = (id: string, state: StateType) => run(id, state, { deployment_id: 'child-deployment' });
+const root = run('root', 'RUNNING', { parameters: { tables: 5 } });
+const phases: RunRow[] = [
+	{ run: run('pre', 'COMPLETED', { parent_task_run_id: 't' }), parentId: 'root' },
+	{ run: run('fanout', 'RUNNING', { parent_task_run_id: 't' }), parentId: 'root' }
+];
+const table = (id: string, state: StateType): RunRow => ({ run: run(id, state, { deployment_id: 'child', parent_task_run_id: 't' }), parentId: 'fanout' });
 
-describe('run tree', () => {
-	const phases = [run('pre', 'COMPLETED'), run('fanout', 'RUNNING'), run('final', 'PENDING')];
-
-	it('counts only deployment runs as the fan-out, and the declared total before they exist', () => {
-		const early: RunTree = { root: run('root', 'RUNNING', { parameters: { tables: 6 } }), levels: [phases] };
-		expect(fanOutRuns(early)).toEqual([]);
-		expect(expectedFanOut(early)).toBe(6);
-		expect(progressOf(fanOutRuns(early), expectedFanOut(early))).toMatchObject({ total: 6, done: 0, pending: 6 });
+describe('run tree from rows', () => {
+	it('has no fan-out progress before the first fan-out run exists (and none for a run without fan-out)', () => {
+		expect(summarizeTree(root, phases).progress.total).toBe(0);
+		expect(summarizeTree(run('solo', 'RUNNING', { parameters: { tables: 20 } }), []).progress.total).toBe(0);
 	});
 
-	it('sums states: failed, crashed and cancelled count as done and failed', () => {
-		const tables = [table('1', 'COMPLETED'), table('2', 'FAILED'), table('3', 'CRASHED'), table('4', 'RUNNING'), table('5', 'SCHEDULED')];
-		const tree: RunTree = { root: run('root', 'RUNNING', { parameters: { tables: 5 } }), levels: [phases, tables] };
-		expect(progressOf(fanOutRuns(tree), expectedFanOut(tree))).toMatchObject({ total: 5, done: 3, completed: 1, failed: 2, running: 1, pending: 1 });
-		expect(treeIsFinal(tree)).toBe(false);
+	it('counts fan-out runs against the declared total once they start, and nests them under their phase', () => {
+		const rows = [...phases, table('1', 'COMPLETED'), table('2', 'FAILED'), table('3', 'RUNNING')];
+		const summary = summarizeTree(root, rows);
+		expect(summary.progress).toMatchObject({ total: 5, done: 2, completed: 1, failed: 1, running: 1, pending: 2 });
+		expect(summary.unit).toBe('fan-out runs');
+		expect(summary.unitCount).toBe(3);
+		expect(summary.failedChildren).toBe(1);
+		const fanout = summary.nodes.find((node) => node.run.id === 'fanout')!;
+		expect(fanout.children.map((node) => node.run.id)).toEqual(['1', '2', '3']);
+		expect(fanout.leafStates).toEqual({ COMPLETED: 1, FAILED: 1, RUNNING: 1 });
 	});
 
-	it('is final only when the root and every descendant are', () => {
-		const done = [table('1', 'COMPLETED')];
-		expect(treeIsFinal({ root: run('root', 'COMPLETED'), levels: [[run('p', 'COMPLETED')], done] })).toBe(true);
-		expect(treeIsFinal({ root: run('root', 'COMPLETED'), levels: [[run('p', 'RUNNING')], done] })).toBe(false);
+	it('counts subflow runs when there is no fan-out', () => {
+		const summary = summarizeTree(root, phases);
+		expect(summary.unit).toBe('subflow runs');
+		expect(summary.unitStates).toEqual({ COMPLETED: 1, RUNNING: 1 });
+	});
+
+	it('treats crashed and cancelled as done; cancelled is not a failure to re-run', () => {
+		expect(progressOf(['COMPLETED', 'CRASHED', 'CANCELLED', 'SCHEDULED'])).toMatchObject({ total: 4, done: 3, crashed: 1, cancelled: 1, pending: 1 });
+		const summary = summarizeTree(root, [...phases, table('1', 'CANCELLED'), table('2', 'CRASHED')]);
+		expect(summary.failedChildren).toBe(1);
 	});
 });

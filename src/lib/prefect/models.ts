@@ -226,6 +226,8 @@ export interface LogView {
 	level: string;
 	logger: string;
 	message: string;
+	/** The run that logged it: the run itself or one of its descendants. */
+	flowRunId: string | null;
 	taskRunId: string | null;
 }
 
@@ -235,6 +237,7 @@ export const toLogView = (log: Log): LogView => ({
 	level: levelName(log.level),
 	logger: log.name,
 	message: log.message,
+	flowRunId: log.flow_run_id,
 	taskRunId: log.task_run_id
 });
 

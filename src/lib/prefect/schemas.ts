@@ -334,6 +334,7 @@ export const LogFilterBody = z
 		logs: z
 			.object({
 				level: z.object({ ge_: z.number().int().optional(), le_: z.number().int().optional() }).strict().optional(),
+				timestamp: z.object({ before_: datetime.optional(), after_: datetime.optional() }).strict().optional(),
 				flow_run_id: anyOf.optional(),
 				task_run_id: anyOf.optional()
 			})

@@ -7,6 +7,7 @@ import type { PrefectClient } from '#lib/prefect/client.ts';
 import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
 import type { FlowRun, NewState } from '#lib/prefect/schemas.ts';
 import { isUuid } from '#lib/runs/query.ts';
+import { isFailedState } from '#lib/runs/tree.ts';
 import { fanOutRuns, isFinal, loadRunTree, type RunTree } from './run-tree.ts';
 
 /** Set-state calls in flight at once: enough to be quick, few enough for a SQLite-backed server. */
@@ -76,10 +77,9 @@ export async function runAgain(prefect: PrefectClient, id: string): Promise<{ id
 }
 
 export const RERUN_TAG_PREFIX = 'rerun-of:';
-const failedStates = new Set(['FAILED', 'CRASHED']);
 
 /** Fan-out runs (the tables, started from a deployment) that failed or crashed: what a re-run repeats. */
-export const failedChildren = (tree: RunTree): FlowRun[] => fanOutRuns(tree).filter((run) => run.state_type !== null && failedStates.has(run.state_type));
+export const failedChildren = (tree: RunTree): FlowRun[] => fanOutRuns(tree).filter((run) => isFailedState(run.state_type));
 
 /**
  * New runs of each failed child's deployment with that child's parameters and tags, tagged `rerun-of:<root id>`

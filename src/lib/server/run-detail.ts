@@ -14,23 +14,12 @@ import {
 	type StateChangeView,
 	type TaskRunView
 } from '#lib/prefect/models.ts';
-import type { StateType } from '#lib/prefect/schemas.ts';
+import { summarizeTree, type RunRow, type RunTreeSummary } from '#lib/runs/tree.ts';
 import { namesFor, requireUuid } from './lookups.ts';
-import { failedChildren } from './run-actions.ts';
-import { fanOutRuns, loadRunTree, treeNodes, type RunNode } from './run-tree.ts';
+import { loadRunTree, runRows, type RunTree } from './run-tree.ts';
 
 export const LOG_TAIL = 200;
-const TASK_RUNS = 200;
-
-export interface RunTreeSummary {
-	nodes: RunNode[];
-	/** What the counts are of: the fan-out's runs (tables) when there are any, else every subflow run. */
-	unit: 'fan-out runs' | 'subflow runs';
-	unitStates: Partial<Record<StateType, number>>;
-	unitCount: number;
-	/** Failed leaf runs a re-run would repeat. */
-	failedChildren: number;
-}
+export const TASK_RUNS = 200;
 
 export interface LogTail {
 	level: number;
@@ -45,6 +34,8 @@ export interface RunDetail {
 	states: StateChangeView[];
 	taskRuns: TaskRunView[];
 	taskRunsTruncated: boolean;
+	/** Every descendant with its parent: the live page rebuilds `tree` from these as they change. */
+	rows: RunRow[];
 	tree: RunTreeSummary;
 	logs: LogTail;
 }
@@ -60,47 +51,42 @@ export function parseLogLevel(raw: string | null): number {
  */
 export async function loadRunDetail(prefect: PrefectClient, rawId: string, level = 0): Promise<RunDetail> {
 	const id = requireUuid(rawId, 'flow run');
-	const [tree, states, tasks, logs] = await Promise.all([
+	const [tree, states, tasks] = await Promise.all([
 		loadRunTree(prefect, id, { withLinks: true }),
 		prefect.flowRuns.states(id),
-		prefect.taskRuns.filter({ flow_runs: { id: { any_: [id] } }, sort: 'EXPECTED_START_TIME_ASC', limit: TASK_RUNS }),
-		prefect.logs.filter({ logs: { flow_run_id: { any_: [id] }, ...(level ? { level: { ge_: level } } : {}) }, sort: 'TIMESTAMP_DESC', limit: LOG_TAIL })
+		prefect.taskRuns.filter({ flow_runs: { id: { any_: [id] } }, sort: 'EXPECTED_START_TIME_ASC', limit: TASK_RUNS })
 	]);
 	const parentTaskRunId = tree.root.parent_task_run_id;
-	const [names, parentTask] = await Promise.all([
+	const [names, parentTask, logs] = await Promise.all([
 		namesFor(prefect, [tree.root, ...tree.levels.flat()]),
-		parentTaskRunId ? prefect.taskRuns.filter({ task_runs: { id: { any_: [parentTaskRunId] } }, limit: 1 }) : Promise.resolve([])
+		parentTaskRunId ? prefect.taskRuns.filter({ task_runs: { id: { any_: [parentTaskRunId] } }, limit: 1 }) : Promise.resolve([]),
+		prefect.logs.filter({ logs: logCriteria(tree, level), sort: 'TIMESTAMP_DESC', limit: LOG_TAIL })
 	]);
-	const fanOut = fanOutRuns(tree);
-	const units = fanOut.length ? fanOut : tree.levels.flat();
-	const unitStates: Partial<Record<StateType, number>> = {};
-	for (const run of units) if (run.state_type) unitStates[run.state_type] = (unitStates[run.state_type] ?? 0) + 1;
+	const run = toRunView(tree.root, names);
+	const rows = runRows(tree, names);
 	return {
-		run: toRunView(tree.root, names),
+		run,
 		parentRunId: parentTask[0]?.flow_run_id ?? null,
 		states: states.map(toStateChangeView).sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp)),
 		taskRuns: tasks.map(toTaskRunView),
 		taskRunsTruncated: tasks.length === TASK_RUNS,
-		tree: {
-			nodes: treeNodes(tree, names),
-			unit: fanOut.length ? 'fan-out runs' : 'subflow runs',
-			unitStates,
-			unitCount: units.length,
-			failedChildren: failedChildren(tree).length
-		},
+		rows,
+		tree: summarizeTree(run, rows),
 		logs: { level, logs: logs.map(toLogView).reverse(), truncated: logs.length === LOG_TAIL }
 	};
 }
 
+/** The logs of a run and all its descendants (the tables of a fan-out log in their own runs), at `level` and up. */
+export function logCriteria(tree: RunTree, level: number) {
+	return { flow_run_id: { any_: [tree.root.id, ...tree.levels.flat().map((run) => run.id)] }, ...(level ? { level: { ge_: level } } : {}) };
+}
+
 const DOWNLOAD_MAX = 10_000;
 
-/** Every log line of a run (up to 10 000, oldest first) as plain text, for download. */
+/** Every log line of a run and its descendants (up to 10 000, oldest first) as plain text, for download. */
 export async function runLogText(prefect: PrefectClient, rawId: string, level = 0): Promise<string> {
 	const id = requireUuid(rawId, 'flow run');
-	const [, logs] = await Promise.all([
-		prefect.flowRuns.get(id),
-		prefect.logs.filterAll({ logs: { flow_run_id: { any_: [id] }, ...(level ? { level: { ge_: level } } : {}) }, sort: 'TIMESTAMP_ASC' }, DOWNLOAD_MAX)
-	]);
+	const logs = await prefect.logs.filterAll({ logs: logCriteria(await loadRunTree(prefect, id), level), sort: 'TIMESTAMP_ASC' }, DOWNLOAD_MAX);
 	return logs
 		.map(toLogView)
 		.map((log) => `${log.timestamp} ${log.level.padEnd(8)} ${log.logger} - ${log.message}`)

@@ -3,7 +3,8 @@
  * parent_flow_run_id query per level (paged past 200), never one request per child.
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
-import { toRunView, type NameLookup, type RunView } from '#lib/prefect/models.ts';
+import { toRunView, type NameLookup } from '#lib/prefect/models.ts';
+import type { RunRow } from '#lib/runs/tree.ts';
 import { finalStateTypes, type FlowRun, type StateType, type TaskRun } from '#lib/prefect/schemas.ts';
 
 export interface RunTree {
@@ -84,34 +85,9 @@ export async function countDescendants(prefect: PrefectClient, runIds: string[],
 	return counts;
 }
 
-export interface RunNode {
-	run: RunView;
-	children: RunNode[];
-	/** States of the leaf runs under this node (itself when it has no children). */
-	leafStates: Partial<Record<StateType, number>>;
-	leafCount: number;
-}
-
-/** The tree as nested view models for the run page; children are ordered by start time (as loaded). */
-export function treeNodes(tree: RunTree, names: NameLookup): RunNode[] {
-	const childrenOf = new Map<string, FlowRun[]>();
-	for (const run of tree.levels.flat()) {
-		const parent = tree.parentOf?.get(run.id) ?? tree.root.id;
-		const siblings = childrenOf.get(parent);
-		if (siblings) siblings.push(run);
-		else childrenOf.set(parent, [run]);
-	}
-	const build = (run: FlowRun): RunNode => {
-		const children = (childrenOf.get(run.id) ?? []).map(build);
-		const leafStates: Partial<Record<StateType, number>> = {};
-		const add = (type: StateType | null, count: number) => {
-			if (type) leafStates[type] = (leafStates[type] ?? 0) + count;
-		};
-		if (children.length === 0) add(run.state_type, 1);
-		for (const child of children) for (const [type, count] of Object.entries(child.leafStates)) add(type as StateType, count);
-		return { run: toRunView(run, names), children, leafStates, leafCount: children.length === 0 ? 1 : children.reduce((sum, child) => sum + child.leafCount, 0) };
-	};
-	return (childrenOf.get(tree.root.id) ?? []).map(build);
+/** Every descendant with its parent, as view rows (src/lib/runs/tree.ts builds the tree from them). */
+export function runRows(tree: RunTree, names: NameLookup): RunRow[] {
+	return tree.levels.flat().map((run) => ({ run: toRunView(run, names), parentId: tree.parentOf?.get(run.id) ?? tree.root.id }));
 }
 
 /**
@@ -120,42 +96,6 @@ export function treeNodes(tree: RunTree, names: NameLookup): RunNode[] {
  */
 export function fanOutRuns(tree: RunTree): FlowRun[] {
 	return tree.levels.flat().filter((run) => run.deployment_id !== null);
-}
-
-/** How many fan-out runs the root will create, when its parameters say (`tables`), else how many exist. */
-export function expectedFanOut(tree: RunTree): number {
-	const declared = tree.root.parameters.tables;
-	const existing = fanOutRuns(tree).length;
-	return typeof declared === 'number' && Number.isInteger(declared) && declared > existing ? declared : existing;
-}
-
-export interface Progress {
-	total: number;
-	done: number;
-	completed: number;
-	failed: number;
-	running: number;
-	pending: number;
-	byState: Partial<Record<StateType, number>>;
-}
-
-export function progressOf(runs: FlowRun[], expected = runs.length): Progress {
-	const byState: Partial<Record<StateType, number>> = {};
-	for (const run of runs) if (run.state_type) byState[run.state_type] = (byState[run.state_type] ?? 0) + 1;
-	const count = (...types: StateType[]) => types.reduce((sum, type) => sum + (byState[type] ?? 0), 0);
-	const failed = count('FAILED', 'CRASHED', 'CANCELLED');
-	const completed = count('COMPLETED');
-	const total = Math.max(expected, runs.length);
-	return {
-		total,
-		done: completed + failed,
-		completed,
-		failed,
-		running: count('RUNNING', 'CANCELLING'),
-		// Not yet created runs count as pending.
-		pending: total - completed - failed - count('RUNNING', 'CANCELLING'),
-		byState
-	};
 }
 
 export const treeIsFinal = (tree: RunTree): boolean => isFinal(tree.root.state_type) && tree.levels.every((level) => level.every((run) => isFinal(run.state_type)));
