@@ -32,6 +32,11 @@ export async function startCountingProxy(target: string, port: number): Promise<
 		url: `http://127.0.0.1:${port}`,
 		count: () => requests,
 		reset: () => (requests = 0),
-		close: () => new Promise((resolve) => server.close(() => resolve()))
+		// Kept-alive connections too: a closed proxy must look like a stopped server.
+		close: () =>
+			new Promise((resolve) => {
+				server.close(() => resolve());
+				server.closeAllConnections();
+			})
 	};
 }

@@ -27,9 +27,10 @@ export function isolatedEnv(env: Record<string, string>): Record<string, string 
 	return { ...Object.fromEntries(cleared.map((name) => [name, undefined])), ...env };
 }
 
-export async function startFlowdeck(env: Record<string, string>): Promise<FlowdeckServer> {
+/** Starts the built server; `port` restarts one on the port a page is already connected to. */
+export async function startFlowdeck(env: Record<string, string>, port?: number): Promise<FlowdeckServer> {
 	await ensureBuild();
-	const port = await freePort();
+	port ??= await freePort();
 	const url = `http://127.0.0.1:${port}`;
 	const output: string[] = [];
 	const server = start(process.execPath, ['scripts/serve.ts'], { cwd: repoRoot, env: isolatedEnv({ ...env, HOST: '127.0.0.1', PORT: String(port) }), prefix: '', onLine: (line) => output.push(line) });

@@ -130,6 +130,8 @@ export interface RunView {
 	deploymentName: string | null;
 	state: StateView;
 	stateMessage: string | null;
+	/** When the run entered its current state. */
+	stateTimestamp: string | null;
 	tags: string[];
 	parameters: Record<string, unknown>;
 	workPool: string | null;
@@ -156,6 +158,7 @@ export function toRunView(run: FlowRun, names: NameLookup = emptyNames): RunView
 		deploymentName: run.deployment_id ? (names.deployments.get(run.deployment_id) ?? null) : null,
 		state: toStateView(run.state_type, run.state_name),
 		stateMessage: run.state?.message ?? null,
+		stateTimestamp: run.state?.timestamp ?? null,
 		tags: run.tags,
 		parameters: run.parameters,
 		workPool: run.work_pool_name ?? null,

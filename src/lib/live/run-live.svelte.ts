@@ -1,0 +1,100 @@
+/**
+ * The run page's live state: starts from the page's load data and applies the run's stream (snapshot, run,
+ * children, tasks, logs) so every part of the page updates in place. Log lines are merged by id, in time order,
+ * so a reconnect (replayed events or a fresh snapshot) never loses or repeats a line.
+ */
+import type { LogView, RunView, TaskRunView } from '#lib/prefect/models.ts';
+import { finalStateTypes } from '#lib/prefect/schemas.ts';
+import { summarizeTree, type RunRow } from '#lib/runs/tree.ts';
+import type { RunDetail } from '#lib/server/run-detail.ts';
+import type { ChildrenChange, RunSnapshot } from '#lib/server/live/run-feed.ts';
+import { openLiveStream, type LiveStatus, type UpstreamStatus } from './stream.ts';
+
+/** Lines kept on the page (the download has them all). */
+const MAX_LOG_LINES = 2000;
+
+export const isFinalRun = (run: RunView): boolean => run.state.type !== null && finalStateTypes.includes(run.state.type);
+
+export class RunLive {
+	detail: RunDetail = $state()!;
+	status: LiveStatus = $state('connecting');
+	upstream: UpstreamStatus = $state({ reachable: true });
+	/** Ticks every second while the page is open, for the elapsed time of a running run. */
+	now = $state(Date.now());
+	private rows = new Map<string, RunRow>();
+	/** Fixed at construction: connect() must read no reactive state, or the page's effect would reconnect on every update. */
+	private readonly streamUrl: string;
+
+	constructor(initial: RunDetail) {
+		this.detail = initial;
+		const level = initial.logs.level;
+		this.streamUrl = `/runs/${initial.run.id}/events${level ? `?level=${level}` : ''}`;
+		for (const row of initial.rows) this.rows.set(row.run.id, row);
+	}
+
+	/** The run as shown: while it runs, its duration counts up from its start. */
+	run: RunView = $derived.by(() => {
+		const run = this.detail.run;
+		if (run.state.type !== 'RUNNING' || !run.start) return run;
+		return { ...run, durationSeconds: Math.max(run.durationSeconds, (this.now - Date.parse(run.start)) / 1000) };
+	});
+
+	connect(): () => void {
+		const close = openLiveStream(
+			this.streamUrl,
+			{
+				snapshot: (snapshot: RunSnapshot) => this.applySnapshot(snapshot),
+				run: (run: RunView) => this.applyRun(run),
+				children: (change: ChildrenChange) => this.applyRows(change.changed),
+				tasks: (change: { changed: TaskRunView[] }) => this.applyTasks(change.changed),
+				logs: (change: { lines: LogView[] }) => this.addLogs(change.lines),
+				upstream: (upstream: UpstreamStatus) => (this.upstream = upstream)
+			},
+			(status) => (this.status = status)
+		);
+		const timer = setInterval(() => (this.now = Date.now()), 1000);
+		return () => {
+			close();
+			clearInterval(timer);
+		};
+	}
+
+	private applySnapshot(snapshot: RunSnapshot): void {
+		this.rows = new Map(snapshot.rows.map((row) => [row.run.id, row]));
+		this.detail = { ...this.detail, taskRuns: snapshot.taskRuns };
+		this.applyRun(snapshot.run);
+		this.addLogs(snapshot.logs);
+	}
+
+	private applyRun(run: RunView): void {
+		const states = this.detail.states;
+		const last = states.at(-1);
+		const entered = last?.state.type !== run.state.type || last?.state.name !== run.state.name;
+		this.detail = {
+			...this.detail,
+			run,
+			states: entered ? [...states, { state: run.state, timestamp: run.stateTimestamp ?? new Date().toISOString(), message: run.stateMessage }] : states,
+			tree: summarizeTree(run, [...this.rows.values()])
+		};
+	}
+
+	private applyRows(changed: RunRow[]): void {
+		for (const row of changed) this.rows.set(row.run.id, row);
+		const rows = [...this.rows.values()];
+		this.detail = { ...this.detail, rows, tree: summarizeTree(this.detail.run, rows) };
+	}
+
+	private applyTasks(changed: TaskRunView[]): void {
+		const byId = new Map(this.detail.taskRuns.map((task) => [task.id, task]));
+		for (const task of changed) byId.set(task.id, task);
+		this.detail = { ...this.detail, taskRuns: [...byId.values()] };
+	}
+
+	private addLogs(lines: LogView[]): void {
+		if (lines.length === 0) return;
+		const byId = new Map(this.detail.logs.logs.map((line) => [line.id, line]));
+		for (const line of lines) byId.set(line.id, line);
+		const logs = [...byId.values()].sort((a, b) => a.timestamp.localeCompare(b.timestamp)).slice(-MAX_LOG_LINES);
+		this.detail = { ...this.detail, logs: { ...this.detail.logs, logs } };
+	}
+}
