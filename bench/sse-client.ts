@@ -13,9 +13,11 @@ export interface SseConnection {
 	close: () => void;
 }
 
-export async function openSse(url: string): Promise<SseConnection> {
+export async function openSse(url: string, lastEventId?: string): Promise<SseConnection> {
 	const controller = new AbortController();
-	const response = await fetch(url, { signal: controller.signal, headers: { accept: 'text/event-stream' } });
+	const headers: Record<string, string> = { accept: 'text/event-stream' };
+	if (lastEventId) headers['last-event-id'] = lastEventId;
+	const response = await fetch(url, { signal: controller.signal, headers });
 	if (!response.ok || !response.body) throw new Error(`${url}: ${response.status}`);
 	const events: ReceivedEvent[] = [];
 	const waiters: Array<{ name: string; since: number; resolve: (event: ReceivedEvent) => void }> = [];
