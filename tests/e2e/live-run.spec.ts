@@ -118,10 +118,10 @@ test('Prefect becoming unreachable shows on the page, which recovers when it is 
 		await openLive(page, `${flowdeck.url}/runs/${run.id}`);
 		await expect(page.getByTestId('live-status')).toHaveAttribute('data-status', 'live');
 		await proxy.close();
-		await expect(page.getByTestId('live-status')).toHaveAttribute('data-status', 'upstream-down', { timeout: 30_000 });
+		await expect(page.getByTestId('live-status')).toHaveAttribute('data-status', 'unreachable', { timeout: 30_000 });
 		await expect(page.getByTestId('live-status')).toContainText('Prefect unreachable');
 		proxy = await startCountingProxy(upstream.origin, port);
-		await expect(page.getByTestId('live-status')).not.toHaveAttribute('data-status', 'upstream-down', { timeout: 60_000 });
+		await expect(page.getByTestId('live-status')).not.toHaveAttribute('data-status', 'unreachable', { timeout: 60_000 });
 		await expect(page.getByTestId('run-finished')).toContainText('Completed', { timeout: 150_000 });
 		await expect(page.getByTestId('fanout-progress')).toHaveAttribute('data-done', '4');
 	} finally {

@@ -13,8 +13,21 @@ export interface UpstreamStatus {
 
 export type LiveHandlers = Record<string, (data: never) => void>;
 
+const openSources = new Set<EventSource>();
+
+/** Closes every stream of the page. Signing out calls it first: its streams must not answer with `auth-expired`. */
+export function closeLiveStreams(): void {
+	openSources.forEach((source) => source.close());
+	openSources.clear();
+}
+
 export function openLiveStream(url: string, handlers: LiveHandlers, onStatus: (status: LiveStatus) => void): () => void {
 	const source = new EventSource(url);
+	openSources.add(source);
+	const close = () => {
+		source.close();
+		openSources.delete(source);
+	};
 	onStatus('connecting');
 	source.onopen = () => onStatus('live');
 	// The browser reconnects by itself (with Last-Event-ID) unless the server refused the stream.
@@ -23,13 +36,13 @@ export function openLiveStream(url: string, handlers: LiveHandlers, onStatus: (s
 		source.addEventListener(event, (message) => (handle as (data: unknown) => void)(JSON.parse((message as MessageEvent<string>).data)));
 	}
 	source.addEventListener('end', () => {
-		source.close();
+		close();
 		onStatus('ended');
 	});
 	source.addEventListener('auth-expired', () => {
-		source.close();
+		close();
 		onStatus('stopped');
 		location.assign(loginLocation(location.pathname + location.search, true));
 	});
-	return () => source.close();
+	return close;
 }

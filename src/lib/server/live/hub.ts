@@ -27,6 +27,8 @@ export interface Feed {
 	tick(prefect: PrefectClient): Promise<FeedTick>;
 	/** Everything a new subscriber needs, as of the last tick (undefined before the first one). */
 	snapshot(): unknown;
+	/** Recent events kept for resume (default: the hub's bufferSize); 1 when each event replaces the ones before. */
+	readonly keep?: number;
 }
 
 export interface Subscriber {
@@ -131,7 +133,7 @@ class Topic {
 	private emit(event: string, data: unknown): void {
 		const live: LiveEvent = { id: `${this.epoch}-${++this.seq}`, event, data };
 		this.buffer.push(live);
-		if (this.buffer.length > this.options.bufferSize) this.buffer.shift();
+		if (this.buffer.length > (this.feed.keep ?? this.options.bufferSize)) this.buffer.shift();
 		for (const subscriber of this.subscribers) subscriber.send(live);
 	}
 
