@@ -53,7 +53,7 @@ export const handleAuth: Handle = async ({ event, resolve }) => {
 	const guarded = requiresSignIn(current.mode) && !publicPaths.has(event.url.pathname);
 	if (guarded && !session) return refuse(event);
 	const response = await resolve(event);
-	if (guarded && state.expired && response.headers.get('content-type') !== 'text/event-stream') {
+	if (guarded && state.expired && !response.headers.get('content-type')?.startsWith('text/event-stream')) {
 		// The response is already generated (cookies.delete is over): clear the cookie on the redirect itself.
 		return new Response(null, {
 			status: 303,

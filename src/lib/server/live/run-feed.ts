@@ -5,7 +5,7 @@
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { emptyNames, toLogView, toRunView, toTaskRunView, type LogView, type NameLookup, type RunView, type TaskRunView } from '#lib/prefect/models.ts';
-import type { StateType } from '#lib/prefect/schemas.ts';
+import { activeStateTypes, type StateType } from '#lib/prefect/schemas.ts';
 import { countStates, summarizeTree, type RunRow, type RunTreeSummary } from '#lib/runs/tree.ts';
 import { namesFor } from '../lookups.ts';
 import { logCriteria, TASK_RUNS } from '../run-detail.ts';
@@ -17,7 +17,6 @@ export const SNAPSHOT_LOG_LINES = 500;
 /** Lines arrive in batches from several processes, sometimes after newer ones: look back this far each tick. */
 const LOG_LOOKBACK_MS = 30_000;
 const MAX_NEW_LOG_LINES = 2000;
-const ACTIVE: ReadonlySet<StateType> = new Set(['RUNNING', 'PENDING', 'CANCELLING']);
 
 export interface RunSnapshot {
 	run: RunView;
@@ -124,7 +123,7 @@ export class RunFeed implements Feed {
 			return 'active';
 		}
 		this.finalSeen = false;
-		return [tree.root, ...tree.levels.flat()].some((run) => run.state_type !== null && ACTIVE.has(run.state_type)) ? 'active' : 'idle';
+		return [tree.root, ...tree.levels.flat()].some((run) => run.state_type !== null && activeStateTypes.includes(run.state_type)) ? 'active' : 'idle';
 	}
 }
 
