@@ -8,7 +8,7 @@ import { RunFeed, type RunSnapshot } from '#lib/server/live/run-feed.ts';
 import { progressBar } from './cli.ts';
 import { sleep } from './processes.ts';
 
-export async function followRun(prefect: PrefectClient, runId: string, options: { intervalMs?: number } = {}): Promise<RunSnapshot> {
+export async function followRun(prefect: PrefectClient, runId: string): Promise<RunSnapshot> {
 	const tty = process.stdout.isTTY;
 	const status = (line: string) => (tty ? process.stdout.write(`\r\x1b[2K${line}`) : console.log(line));
 	const note = (line: string) => (tty ? process.stdout.write(`\r\x1b[2K${line}\n`) : console.log(line));
@@ -28,7 +28,7 @@ export async function followRun(prefect: PrefectClient, runId: string, options: 
 			if (tty) process.stdout.write('\n');
 			return snapshot;
 		}
-		await sleep(tick.activity === 'active' ? (options.intervalMs ?? 1000) : 3000);
+		await sleep(tick.activity === 'active' ? 1000 : 3000);
 	}
 }
 

@@ -26,8 +26,6 @@ export interface StreamRequest {
 	createFeed: () => Feed;
 	prefect: PrefectClient;
 	lastEventId: string | null;
-	/** Called once when the stream ends for any reason (client left, feed ended). */
-	onClose?: () => void;
 }
 
 export function eventStream(request: StreamRequest): Response {
@@ -46,7 +44,6 @@ export function eventStream(request: StreamRequest): Response {
 				open = false;
 				clearInterval(heartbeat);
 				unsubscribe();
-				request.onClose?.();
 			};
 			write(`retry: ${RETRY_MS}\n\n`);
 			unsubscribe = request.hub.subscribe(
