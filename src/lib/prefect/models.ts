@@ -174,6 +174,11 @@ export function toRunView(run: FlowRun, names: NameLookup = emptyNames): RunView
 	};
 }
 
+/** A run or task view without its duration, which grows on every poll while it runs: what live updates compare. */
+export function withoutDuration<T extends { durationSeconds: number }>({ durationSeconds: _growing, ...view }: T): Omit<T, 'durationSeconds'> {
+	return view;
+}
+
 export interface StateChangeView {
 	state: StateView;
 	timestamp: string;

@@ -4,7 +4,7 @@
  * comparison ignores what moves on every tick without news (durations of running runs, bounds relative to now).
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
-import type { RunView, WorkPoolView } from '#lib/prefect/models.ts';
+import { withoutDuration, type WorkPoolView } from '#lib/prefect/models.ts';
 import { activeStateTypes, type StateType } from '#lib/prefect/schemas.ts';
 import { loadRunsPage, type RunsPage } from '#lib/server/runs.ts';
 import { serializeRunsQuery, type RunsQuery } from '#lib/runs/query.ts';
@@ -62,7 +62,6 @@ export function pageStream<T>(key: string, source: PageSource<T>, request: { loc
 const isActive = (type: StateType | null) => type !== null && activeStateTypes.includes(type);
 /** Heartbeats and polls to the minute: the page shows them relative to a clock that ticks every 30 s. */
 const toMinute = (iso: string | null) => iso?.slice(0, 16) ?? null;
-const runSignature = ({ durationSeconds: _running, ...run }: RunView) => run;
 const poolSignature = (pool: WorkPoolView) => ({
 	...pool,
 	workers: pool.workers.map((worker) => ({ ...worker, lastHeartbeat: toMinute(worker.lastHeartbeat) })),
@@ -77,7 +76,7 @@ export const dashboardSource: PageSource<Dashboard> = {
 		overview: { ...dashboard.overview, pools: dashboard.overview.pools.map(poolSignature) },
 		// The 24 h window slides with every tick: its buckets count, their exact bounds do not.
 		stats: dashboard.stats && { ...dashboard.stats, buckets: dashboard.stats.buckets.map((bucket) => ({ ...bucket, start: bucket.start.slice(0, 13), end: null })) },
-		failures: dashboard.failures.map(runSignature)
+		failures: dashboard.failures.map(withoutDuration)
 	}),
 	activity: (dashboard) => (activeStateTypes.some((type) => (dashboard.stats?.byState[type] ?? 0) > 0) ? 'active' : 'idle')
 };
@@ -88,6 +87,6 @@ export const runsStreamKey = (query: RunsQuery) => `runs:${serializeRunsQuery(qu
 /** One /runs view; `query` is already normalised, so the loader never redirects. */
 export const runsSource = (query: RunsQuery): PageSource<RunsPage> => ({
 	load: (prefect) => loadRunsPage(prefect, serializeRunsQuery(query)),
-	signature: (page) => ({ ...page, rows: page.rows.map((row) => ({ ...row, run: runSignature(row.run) })) }),
+	signature: (page) => ({ ...page, rows: page.rows.map((row) => ({ ...row, run: withoutDuration(row.run) })) }),
 	activity: (page) => (page.rows.some((row) => isActive(row.run.state.type)) ? 'active' : 'idle')
 });

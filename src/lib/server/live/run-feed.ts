@@ -4,7 +4,7 @@
  * bounded whatever the number of children: levels x pages of 200, never a call per child.
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
-import { emptyNames, toLogView, toRunView, toTaskRunView, type LogView, type NameLookup, type RunView, type TaskRunView } from '#lib/prefect/models.ts';
+import { emptyNames, toLogView, toRunView, toTaskRunView, withoutDuration, type LogView, type NameLookup, type RunView, type TaskRunView } from '#lib/prefect/models.ts';
 import { activeStateTypes, type StateType } from '#lib/prefect/schemas.ts';
 import { countStates, summarizeTree, type RunRow, type RunTreeSummary } from '#lib/runs/tree.ts';
 import { namesFor } from '../lookups.ts';
@@ -39,8 +39,7 @@ export interface ChildrenChange {
 	changed: RunRow[];
 }
 
-/** What identifies a change: everything but the duration, which grows on every tick while a run runs. */
-const signature = (view: { durationSeconds: number }) => JSON.stringify({ ...view, durationSeconds: 0 });
+const signature = (view: { durationSeconds: number }) => JSON.stringify(withoutDuration(view));
 
 export class RunFeed implements Feed {
 	private readonly runId: string;
