@@ -31,9 +31,6 @@ export function sessionCookie(auth: Auth, url: URL) {
 	};
 }
 
-/** For SSE endpoints: true once upstream ended this request's session (send `auth-expired` and close). */
-export const authExpired = (locals: App.Locals): boolean => locals.auth.expired;
-
 export const handleAuth: Handle = async ({ event, resolve }) => {
 	const current = auth();
 	const cookie = sessionCookie(current, event.url);
