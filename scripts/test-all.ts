@@ -1,11 +1,13 @@
 /**
  * npm test — every test: svelte-check, unit tests, then integration and browser tests against a real stack
  * (Prefect 2.13.7 on a free port with a throw-away PREFECT_HOME, real process workers, the built UI).
- * `npm test -- --only unit|integration|e2e` runs one part.
+ * `npm test -- --only unit|integration|e2e` runs one part; file names after the options narrow it
+ * (`npm test -- --only e2e tests/e2e/runs.spec.ts`).
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliArgs, main } from './lib/cli.ts';
+import { parseArgs } from 'node:util';
+import { fail, main } from './lib/cli.ts';
 import { freePort, run, start, waitFor } from './lib/processes.ts';
 import { repoRoot } from './lib/python.ts';
 import { startTestStack, type TestStack } from './lib/stack.ts';
@@ -45,7 +47,14 @@ function addPlaywrightCounts(file: string): void {
 }
 
 main(async () => {
-	const { only } = cliArgs({ only: { type: 'string' } });
+	let parsed;
+	try {
+		parsed = parseArgs({ options: { only: { type: 'string' } }, allowPositionals: true, strict: true });
+	} catch (error) {
+		fail(error instanceof Error ? error.message : String(error), 2);
+	}
+	const only = parsed.values.only;
+	const files = parsed.positionals;
 	const wants = (part: string) => only === undefined || only === part;
 	rmSync(resultsDir, { recursive: true, force: true });
 	if (wants('integration') || wants('e2e')) await ensureSystemPackages();
@@ -54,7 +63,7 @@ main(async () => {
 	if (only === undefined) ok = (await step('svelte-check', 'npm', ['run', 'check', '--silent'])) && ok;
 	if (wants('unit')) {
 		const out = join(resultsDir, 'unit.json');
-		ok = (await step('unit tests', 'npx', ['vitest', 'run', '--project', 'unit', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`])) && ok;
+		ok = (await step('unit tests', 'npx', ['vitest', 'run', '--project', 'unit', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...files])) && ok;
 		addVitestCounts(out);
 	}
 	if (wants('integration') || wants('e2e')) {
@@ -68,7 +77,7 @@ main(async () => {
 			const env = { ...stack.env, FLOWDECK_TEST_API_URL: stack.apiUrl };
 			if (wants('integration')) {
 				const out = join(resultsDir, 'integration.json');
-				ok = (await step('integration tests', 'npx', ['vitest', 'run', '--project', 'integration', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], env)) && ok;
+				ok = (await step('integration tests', 'npx', ['vitest', 'run', '--project', 'integration', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...files], env)) && ok;
 				addVitestCounts(out);
 			}
 			if (wants('e2e')) {
@@ -77,7 +86,7 @@ main(async () => {
 				ui = start(process.execPath, ['scripts/serve.ts'], { cwd: repoRoot, env: { ...env, PORT: String(port) }, prefix: '[ui] ' });
 				await waitFor('the UI server', async () => ((await fetch(`${baseUrl}/healthz`)).ok ? true : undefined), 30_000);
 				const out = join(resultsDir, 'e2e.json');
-				ok = (await step('browser tests', 'npx', ['playwright', 'test'], { ...env, FLOWDECK_TEST_BASE_URL: baseUrl, PLAYWRIGHT_JSON_OUTPUT_NAME: out })) && ok;
+				ok = (await step('browser tests', 'npx', ['playwright', 'test', ...files], { ...env, FLOWDECK_TEST_BASE_URL: baseUrl, PLAYWRIGHT_JSON_OUTPUT_NAME: out })) && ok;
 				addPlaywrightCounts(out);
 			}
 		} catch (error) {
