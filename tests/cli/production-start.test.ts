@@ -4,7 +4,8 @@
  * older Node says which Node is needed instead of failing on TypeScript. Clones the committed HEAD; reuses the npm cache.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
@@ -13,7 +14,7 @@ import { repoRoot } from '../../scripts/lib/python.ts';
 import { isolatedEnv } from '../helpers/flowdeck.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'flowdeck-clone-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rm(dir, { recursive: true, force: true }), 300_000); // a whole node_modules: slow on a loaded disk
 
 // A server's PATH: its own Node 24 first (here: the one running the tests), no node_modules/.bin.
 const serverPath = [dirname(process.execPath), ...(process.env.PATH ?? '').split(':').filter((entry) => !entry.includes('node_modules'))].join(':');
