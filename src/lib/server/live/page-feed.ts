@@ -11,7 +11,7 @@ import { serializeRunsQuery, type RunsQuery } from '#lib/runs/query.ts';
 import { loadDashboard, type Dashboard } from '../dashboard.ts';
 import type { Activity, Feed, FeedTick } from './hub.ts';
 import { liveHub } from './index.ts';
-import { eventStream } from './sse.ts';
+import { eventStream, streamSession } from './sse.ts';
 
 export interface PageSource<T> {
 	/** The loader the page's own +page.server.ts uses. */
@@ -55,6 +55,7 @@ export function pageStream<T>(key: string, source: PageSource<T>, request: { loc
 		key,
 		createFeed: () => new PageFeed(source),
 		prefect: request.locals.prefect,
+		session: streamSession(request.locals),
 		lastEventId: request.request.headers.get('last-event-id')
 	});
 }
