@@ -130,9 +130,11 @@ main(async () => {
 			apiUrl: cfg.PREFECT_API_URL,
 			apiKey: cfg.PREFECT_API_KEY,
 			now: Date.now,
-			jar: async () => jar,
-			keep: (update) => (jar = update(jar)),
-			onUnauthorized: async () => false
+			cookies: {
+				current: async () => ({ jar, generation: 0 }),
+				keep: (_generation, update) => (jar = update(jar)),
+				renew: async () => false
+			}
 		});
 	}
 
