@@ -1,5 +1,6 @@
 /**
- * The documented production install (docs/deployment.md) from a clean clone: npm ci, npm run build,
+ * The documented production install (docs/deployment.md) from a clean clone (after checking that npm ci --omit=dev
+ * installs too): npm ci, npm run build,
  * npm prune --omit=dev, npm start, with Node 24 on the PATH as on a server; it serves /healthz. And npm start on an
  * older Node says which Node is needed instead of failing on TypeScript. Clones the committed HEAD; reuses the npm cache.
  */
@@ -22,7 +23,10 @@ const env = isolatedEnv({ PATH: serverPath, npm_config_fund: 'false', npm_config
 
 test('npm ci, npm run build, npm prune --omit=dev, npm start from a clean clone serve /healthz', { timeout: 900_000 }, async () => {
 	execFileSync('git', ['clone', '--quiet', '--no-hardlinks', repoRoot, dir]);
+	// Without dev dependencies `prepare` (svelte-kit sync) has nothing to run and must not fail the install.
+	await run('npm', ['ci', '--omit=dev'], { cwd: dir, env, quiet: true });
 	await run('npm', ['ci'], { cwd: dir, env, quiet: true });
+	expect(existsSync(join(dir, '.svelte-kit/tsconfig.json')), 'prepare ran svelte-kit sync: unit tests load on a fresh clone').toBe(true);
 	await run('npm', ['run', 'build'], { cwd: dir, env, quiet: true });
 	await run('npm', ['prune', '--omit=dev'], { cwd: dir, env, quiet: true });
 	expect(existsSync(join(dir, 'node_modules/vite'))).toBe(false); // really without dev dependencies
