@@ -36,6 +36,7 @@ main(async () => {
 		pool: cfg.PREFECT_WORK_POOL,
 		namePrefix: cfg.FLOWDECK_WORKER_PREFIX,
 		env: prefectProcessEnv(cfg),
+		prefect,
 		onLine: (line) => process.env.FLOWDECK_DEMO_VERBOSE && console.log(line)
 	});
 	stops.push(workers.stop);

@@ -13,7 +13,7 @@ main(async () => {
 	const prefect = cliClient(cfg);
 	await prefect.workPools.get(cfg.PREFECT_WORK_POOL).catch(() => fail(`work pool ${cfg.PREFECT_WORK_POOL} not found at ${cfg.PREFECT_API_URL}: run npm run prefect:setup first`));
 	console.log(`Starting ${count} worker(s) on pool ${cfg.PREFECT_WORK_POOL}…`);
-	const supervisor = await superviseWorkers({ count, pool: cfg.PREFECT_WORK_POOL, namePrefix: cfg.FLOWDECK_WORKER_PREFIX, env: prefectProcessEnv(cfg) });
+	const supervisor = await superviseWorkers({ count, pool: cfg.PREFECT_WORK_POOL, namePrefix: cfg.FLOWDECK_WORKER_PREFIX, env: prefectProcessEnv(cfg), prefect });
 	onShutdown(() => supervisor.stop());
 	await reportOnline(prefect, cfg.PREFECT_WORK_POOL, supervisor.names, (line) => console.log(line));
 	await new Promise(() => {});
