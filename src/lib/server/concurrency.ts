@@ -6,7 +6,7 @@ import { fail } from '@sveltejs/kit';
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { toConcurrencyLimitView, toStateView, type ConcurrencyLimitView, type StateView } from '#lib/prefect/models.ts';
 import { asFormFailure } from './run-actions.ts';
-import { isFinal } from './run-tree.ts';
+import { isFinalState } from '#lib/prefect/states.ts';
 
 export interface SlotHolder {
 	taskRunId: string;
@@ -36,8 +36,8 @@ async function judgeHolders(prefect: PrefectClient, slots: string[]): Promise<Ma
 			const flowRun = task ? flowRunById.get(task.flow_run_id) : undefined;
 			let leaked: string | null = null;
 			if (!task) leaked = 'the task run no longer exists';
-			else if (isFinal(task.state_type)) leaked = `the task run is ${task.state_name ?? task.state_type}`;
-			else if (flowRun && isFinal(flowRun.state_type)) leaked = `its flow run ${flowRun.name} is ${flowRun.state_name ?? flowRun.state_type}`;
+			else if (isFinalState(task.state_type)) leaked = `the task run is ${task.state_name ?? task.state_type}`;
+			else if (flowRun && isFinalState(flowRun.state_type)) leaked = `its flow run ${flowRun.name} is ${flowRun.state_name ?? flowRun.state_type}`;
 			const holder: SlotHolder = {
 				taskRunId,
 				name: task?.name ?? null,

@@ -7,9 +7,9 @@ import type { PrefectClient } from '#lib/prefect/client.ts';
 import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
 import type { FlowRun, NewState } from '#lib/prefect/schemas.ts';
 import { isUuid } from '#lib/runs/query.ts';
-import { isFailedState } from '#lib/runs/tree.ts';
+import { isFailedState, isFinalState } from '#lib/prefect/states.ts';
 import { processAncestors, runsWithoutExecutor } from './run-health.ts';
-import { fanOutRuns, isFinal, loadRunTree, type RunTree } from './run-tree.ts';
+import { fanOutRuns, loadRunTree, type RunTree } from './run-tree.ts';
 
 /** Set-state calls in flight at once: enough to be quick, few enough for a SQLite-backed server. */
 const PARALLEL = 8;
@@ -47,7 +47,7 @@ export interface CancelOutcome {
 export async function cancelFlowRuns(prefect: PrefectClient, runs: FlowRun[], parentOf?: Map<string, string>, only?: Set<string>): Promise<CancelOutcome> {
 	const gone = await runsWithoutExecutor(prefect, runs, { parentOf });
 	const targets = only ? runs.filter((run) => only.has(run.id)) : runs;
-	const open = targets.filter((run) => !isFinal(run.state_type) && (run.state_type !== 'CANCELLING' || gone.has(run.id)));
+	const open = targets.filter((run) => !isFinalState(run.state_type) && (run.state_type !== 'CANCELLING' || gone.has(run.id)));
 	const results = await inBatches(open, (run) => prefect.flowRuns.setState(run.id, cancelStateFor(run, gone.get(run.id)), true));
 	const accepted = results.filter((result) => result.status === 'ACCEPT').length;
 	return { cancelled: accepted, alreadyFinal: targets.length - open.length, refused: open.length - accepted };
@@ -92,7 +92,7 @@ export async function markRunAs(prefect: PrefectClient, id: string, form: FormDa
 		const tree = await loadRunTree(prefect, id, { withLinks: true });
 		const result = await prefect.flowRuns.setState(id, newState, true);
 		if (result.status !== 'ACCEPT') return fail(409, { message: `Prefect did not accept ${MARK_NAMES[type]}: ${result.details?.reason ?? result.status}.` });
-		const inProcess = inProcessDescendants(tree).filter((run) => !isFinal(run.state_type));
+		const inProcess = inProcessDescendants(tree).filter((run) => !isFinalState(run.state_type));
 		const followers = await inBatches(inProcess, (run) => prefect.flowRuns.setState(run.id, { ...newState, message: `${newState.message} (it ran inside ${tree.root.name})` }, true));
 		const also = followers.filter((follower) => follower.status === 'ACCEPT').length;
 		return { message: `Marked ${tree.root.name} ${MARK_NAMES[type]}${also ? ` with ${also} subflow${also === 1 ? '' : 's'} that ran in its process` : ''}.` };

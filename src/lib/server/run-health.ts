@@ -10,8 +10,9 @@
  */
 import { hostname } from 'node:os';
 import type { PrefectClient } from '#lib/prefect/client.ts';
-import { activeStateTypes, type FlowRun } from '#lib/prefect/schemas.ts';
-import { isFinal, loadRunTree } from './run-tree.ts';
+import type { FlowRun } from '#lib/prefect/schemas.ts';
+import { isActiveState, isFinalState } from '#lib/prefect/states.ts';
+import { loadRunTree } from './run-tree.ts';
 
 export interface StaleRun {
 	id: string;
@@ -73,7 +74,7 @@ export interface GoneOptions {
 export async function runsWithoutExecutor(prefect: PrefectClient, runs: FlowRun[], options: GoneOptions = {}): Promise<Map<string, string>> {
 	const host = options.host ?? hostname();
 	const reasons = new Map<string, string>();
-	const active = runs.filter((run) => run.state_type !== null && activeStateTypes.includes(run.state_type));
+	const active = runs.filter((run) => isActiveState(run.state_type));
 	if (active.length === 0) return reasons;
 	const byId = new Map(runs.map((run) => [run.id, run]));
 	const pools = [...new Set(active.map((run) => run.work_pool_name).filter((pool): pool is string => Boolean(pool)))];
@@ -88,7 +89,7 @@ export async function runsWithoutExecutor(prefect: PrefectClient, runs: FlowRun[
 			// A subflow: it lives in the process of the nearest ancestor that has one.
 			const parent = byId.get(options.parentOf?.get(run.id) ?? '');
 			if (!parent) return null;
-			if (isFinal(parent.state_type)) return `it ran inside the process of ${parent.name}, which is ${parent.state_name ?? parent.state_type}`;
+			if (isFinalState(parent.state_type)) return `it ran inside the process of ${parent.name}, which is ${parent.state_name ?? parent.state_type}`;
 			const parentGone = executorGone(parent, seen);
 			return parentGone ? `it runs inside the process of ${parent.name}: ${parentGone}` : null;
 		}
