@@ -3,20 +3,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
-from pathlib import Path
 from types import SimpleNamespace
 from uuid import uuid4
 
 import httpx
 import pytest
+from prefect.states import Completed, Failed, Running, Scheduled
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "flows"))
-
-from prefect.states import Completed, Failed, Running, Scheduled  # noqa: E402
-
-from etl.fanout import wait_for_tables  # noqa: E402
-from etl.retry import is_busy_error, retry_busy  # noqa: E402
+from etl.fanout import wait_for_tables
+from etl.retry import is_busy_error, retry_busy
 
 LOGGER = logging.getLogger("test")
 
