@@ -185,6 +185,17 @@ describe('faults', () => {
 		expect(final.levels[1]!.every((table) => ['COMPLETED', 'CANCELLED'].includes(table.state_type ?? ''))).toBe(true);
 	});
 
+	it('the fan-out gives up at its deadline: the orchestrator fails naming the tables, which end cancelled', async () => {
+		const deployment = await prefect.deployments.byName(ORCHESTRATOR.flow, ORCHESTRATOR.deployment);
+		const root = await prefect.deployments.createFlowRun(deployment.id, { parameters: { tables: 2, seconds: 300, fail_tables: [], deadline_seconds: 3 } });
+		const tree = await waitForFinalTree(root.id, 150_000);
+		expect(tree.root.state_type).toBe('FAILED');
+		expect(tree.root.state?.message).toMatch(/^gave up after 3 s on 2 of 2 tables: 1 \(\w+\), 2 \(\w+\)/);
+		const tables = tree.levels[1] ?? [];
+		expect(tables).toHaveLength(2);
+		expect(tables.every((table) => table.state_type === 'CANCELLED')).toBe(true);
+	});
+
 	it('the reconciler keeps live holders and releases leaked ones, one log line each', async () => {
 		const tag = `it-leak-${stamp}`;
 		await prefect.concurrencyLimits.upsert(tag, 3);
