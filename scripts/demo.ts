@@ -51,6 +51,7 @@ main(async () => {
 		pool: cfg.PREFECT_WORK_POOL,
 		namePrefix: cfg.FLOWDECK_WORKER_PREFIX,
 		env: prefectProcessEnv(cfg),
+		prefect,
 		onLine: (line) => verbose && console.log(line)
 	});
 	stops.push(workers.stop);
