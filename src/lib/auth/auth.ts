@@ -7,7 +7,7 @@ import { config, type Config } from '#lib/server/config.ts';
 import { cookieHeader, jarExpired } from './cookies.ts';
 import { authModeOf, type AuthMode } from './mode.ts';
 import { createServiceAccount, type ServiceAccount } from './service-account.ts';
-import { createMemorySessionStore, type Session, type SessionStore } from './session-store.ts';
+import { createMemorySessionStore, sessionShareKey, type Session, type SessionStore } from './session-store.ts';
 import { createLoginThrottle, type LoginThrottle } from './throttle.ts';
 import { apiKeyHeaders, jarCredentials, type UpstreamCredentials } from './upstream.ts';
 import { createWorkbenchClient, signInMessages, WorkbenchError, type WorkbenchClient } from './workbench.ts';
@@ -57,9 +57,9 @@ export function auth(): Auth {
 /** Credentials shared by everyone: the service account's session (and key), the API key, or nothing. */
 export function sharedCredentials(auth: Auth): UpstreamCredentials {
 	const account = auth.serviceAccount;
-	if (!account) return { headers: () => apiKeyHeaders(auth.cfg.PREFECT_API_KEY) };
+	if (!account) return { headers: () => apiKeyHeaders(auth.cfg.PREFECT_API_KEY), shareKey: 'shared' };
 	let used = 0;
-	return jarCredentials({
+	const credentials = jarCredentials({
 		apiUrl: auth.cfg.PREFECT_API_URL,
 		apiKey: auth.cfg.PREFECT_API_KEY,
 		now: auth.now,
@@ -71,6 +71,7 @@ export function sharedCredentials(auth: Auth): UpstreamCredentials {
 		keep: (update) => account.keep(update),
 		onUnauthorized: () => account.renew(used)
 	});
+	return { ...credentials, shareKey: 'shared' };
 }
 
 /**
@@ -79,7 +80,7 @@ export function sharedCredentials(auth: Auth): UpstreamCredentials {
  * Every call also checks the session is still active, so a long-lived stream stops at sign-out or timeout.
  */
 export function sessionCredentials(auth: Auth, session: Session, onExpired: () => Promise<void>): UpstreamCredentials {
-	return jarCredentials({
+	const credentials = jarCredentials({
 		apiUrl: auth.cfg.PREFECT_API_URL,
 		apiKey: auth.cfg.PREFECT_API_KEY,
 		now: auth.now,
@@ -99,6 +100,8 @@ export function sessionCredentials(auth: Auth, session: Session, onExpired: () =
 			return false;
 		}
 	});
+	// Reads are shared only within this session: users' upstream rights may differ.
+	return { ...credentials, shareKey: `session:${sessionShareKey(session.id)}` };
 }
 
 export type SignInResult = { ok: true; session: Session } | { ok: false; status: number; message: string; retryAfterSeconds?: number };

@@ -38,6 +38,9 @@ export const newSessionId = (): string => randomBytes(32).toString('base64url');
 
 const storageKey = (id: string) => createHash('sha256').update(id).digest('base64url');
 
+/** A name for a session that is not its id (for keys of shared reads). */
+export const sessionShareKey = storageKey;
+
 export interface MemorySessionStore extends SessionStore {
 	readonly size: number;
 	/** Stops the periodic sweep (tests, shutdown). */

@@ -22,6 +22,11 @@ export const ConfigSchema = z.object({
 	PREFECT_API_KEY: optionalText,
 	FLOWDECK_REQUEST_TIMEOUT_MS: int(10_000, 100, 300_000),
 	FLOWDECK_READ_RETRIES: int(2, 0, 10),
+	/** How long a call is re-sent while Prefect answers that its database is busy (nothing was saved). */
+	FLOWDECK_BUSY_RETRY_SECONDS: int(12, 0, 120),
+	/** Identical reads in flight at once are made once, and their answer reused this long, per credential. */
+	FLOWDECK_SHARED_READS: z.enum(['on', 'off']).default('on'),
+	FLOWDECK_SHARED_READ_MS: int(1000, 0, 10_000),
 	FLOWDECK_PREFECT_HOME: text('.prefect-home'),
 	PREFECT_WORK_POOL: text('default-pool'),
 	PREFECT_CONCURRENCY_TAG: text('database'),
