@@ -8,6 +8,7 @@ import { cookieHeader, jarExpired } from './cookies.ts';
 import { authModeOf, type AuthMode } from './mode.ts';
 import { createServiceAccount, type ServiceAccount } from './service-account.ts';
 import { createMemorySessionStore, sessionShareKey, type Session, type SessionStore } from './session-store.ts';
+import { createRedisSessionStore } from './redis-sessions.ts';
 import { createLoginThrottle, type LoginThrottle } from './throttle.ts';
 import { apiKeyHeaders, jarCredentials, type UpstreamCredentials } from './upstream.ts';
 import { createWorkbenchClient, signInMessages, WorkbenchError, type WorkbenchClient } from './workbench.ts';
@@ -42,9 +43,17 @@ export function createAuth(cfg: Config, now: () => number = Date.now): Auth {
 		now,
 		workbench,
 		serviceAccount: workbench && username && password ? createServiceAccount(() => workbench.signIn(username, password), now) : undefined,
-		sessions: createMemorySessionStore({ idleMs: cfg.FLOWDECK_SESSION_IDLE_MINUTES * 60_000, absoluteMs: cfg.FLOWDECK_SESSION_ABSOLUTE_HOURS * 3_600_000 }, { now }),
+		sessions: sessionStoreFor(cfg, now),
 		throttle: createLoginThrottle({ maxFailures: cfg.FLOWDECK_LOGIN_MAX_FAILURES, windowMs: cfg.FLOWDECK_LOGIN_WINDOW_MINUTES * 60_000, now })
 	};
+}
+
+/** The store FLOWDECK_SESSION_STORE names: this process's memory, or Redis shared by every instance. */
+function sessionStoreFor(cfg: Config, now: () => number): SessionStore {
+	const timeouts = { idleMs: cfg.FLOWDECK_SESSION_IDLE_MINUTES * 60_000, absoluteMs: cfg.FLOWDECK_SESSION_ABSOLUTE_HOURS * 3_600_000 };
+	if (cfg.FLOWDECK_SESSION_STORE === 'memory') return createMemorySessionStore(timeouts, { now });
+	// The configuration refuses a Redis store without a secret.
+	return createRedisSessionStore(cfg.FLOWDECK_SESSION_STORE, cfg.FLOWDECK_SESSION_SECRET!, timeouts, { now });
 }
 
 let processAuth: Auth | undefined;
