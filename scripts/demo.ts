@@ -1,8 +1,8 @@
 /** npm run demo — the whole stack on the embedded default: local Prefect, setup, deploy, workers, UI. */
-import { prefectHome, prefectProcessEnv } from '#lib/server/config.ts';
+import { prefectDatabase, prefectHome, prefectProcessEnv } from '#lib/server/config.ts';
 import { cliClient, cliConfig, main } from './lib/cli.ts';
 import { deployFlows } from './lib/deploy.ts';
-import { startLocalServer } from './lib/local-server.ts';
+import { databaseLabel, startLocalServer } from './lib/local-server.ts';
 import { onShutdown, run, start, type Managed } from './lib/processes.ts';
 import { repoRoot } from './lib/python.ts';
 import { describeSetup, setupServer } from './lib/setup.ts';
@@ -17,8 +17,8 @@ main(async () => {
 	});
 	const step = (n: number, text: string) => console.log(`\n[${n}/5] ${text}`);
 
-	step(1, `Prefect server at ${cfg.PREFECT_API_URL}`);
-	const server = await startLocalServer({ apiUrl: cfg.PREFECT_API_URL, home: prefectHome(cfg) });
+	step(1, `Prefect server at ${cfg.PREFECT_API_URL} (database: ${databaseLabel(cfg)})`);
+	const server = await startLocalServer({ apiUrl: cfg.PREFECT_API_URL, home: prefectHome(cfg), database: prefectDatabase(cfg), log: (line) => console.log(`  ${line}`) });
 	stops.push(server.stop);
 	console.log(server.process ? `\u2713 started (data in ${prefectHome(cfg)})` : '\u2713 reusing the server already running');
 

@@ -1,8 +1,8 @@
 /** npm run prefect:server — start (or reuse) the local Prefect server and keep it running until Ctrl-C. */
 import { displayUrl } from '#lib/prefect/request.ts';
-import { prefectHome } from '#lib/server/config.ts';
+import { prefectDatabase, prefectHome } from '#lib/server/config.ts';
 import { cliConfig, fail, main } from './lib/cli.ts';
-import { startLocalServer } from './lib/local-server.ts';
+import { databaseLabel, startLocalServer } from './lib/local-server.ts';
 import { onShutdown } from './lib/processes.ts';
 
 main(async () => {
@@ -11,8 +11,8 @@ main(async () => {
 	if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
 		fail(`PREFECT_API_URL (${displayUrl(cfg.PREFECT_API_URL)}) is not a local address: prefect:server only starts a local server`, 2);
 	}
-	console.log(`Starting Prefect 2.13.7 on ${url.host} (PREFECT_HOME=${prefectHome(cfg)})…`);
-	const server = await startLocalServer({ apiUrl: cfg.PREFECT_API_URL, home: prefectHome(cfg), logPrefix: '[prefect] ' });
+	console.log(`Starting Prefect 2.13.7 on ${url.host} (PREFECT_HOME=${prefectHome(cfg)}, database: ${databaseLabel(cfg)})…`);
+	const server = await startLocalServer({ apiUrl: cfg.PREFECT_API_URL, home: prefectHome(cfg), logPrefix: '[prefect] ', database: prefectDatabase(cfg), log: (line) => console.log(`  ${line}`) });
 	const origin = `${url.protocol}//${url.host}`;
 	if (!server.process) {
 		console.log(`\u2713 A Prefect server is already running at ${origin}; reusing it.`);
