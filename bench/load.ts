@@ -7,7 +7,6 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { createPrefectClient, type PrefectClient } from '#lib/prefect/client.ts';
 import { startLocalServer } from '../scripts/lib/local-server.ts';
 import { freePort, run, sleep, start, waitFor, type Managed } from '../scripts/lib/processes.ts';
@@ -15,7 +14,7 @@ import { repoRoot } from '../scripts/lib/python.ts';
 import { startCountingProxy, type CountingProxy } from './counting-proxy.ts';
 import { openSse, type SseConnection } from './sse-client.ts';
 
-const LIMITS = { users: 200, streams: 1000, seconds: 300 };
+export const LOAD_LIMITS = { users: 200, streams: 1000, seconds: 300 };
 const PAGE_TIMEOUT_MS = 30_000;
 const THINK_MS = 500;
 
@@ -24,7 +23,7 @@ const percentile = (values: number[], p: number) => {
 	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 };
 
-interface Options {
+export interface Options {
 	users: number;
 	streams: number;
 	seconds: number;
@@ -122,23 +121,7 @@ async function measure(sharing: 'on' | 'off', options: Options, proxy: CountingP
 	}
 }
 
-export async function loadBench(argv: string[]): Promise<void> {
-	const { values } = parseArgs({
-		args: argv,
-		options: { users: { type: 'string', default: '50' }, streams: { type: 'string', default: '200' }, seconds: { type: 'string', default: '60' }, help: { type: 'boolean' } },
-		strict: true
-	});
-	if (values.help) {
-		console.log(`npm run bench -- load [--users N (<= ${LIMITS.users})] [--streams N (<= ${LIMITS.streams})] [--seconds N (<= ${LIMITS.seconds})]`);
-		return;
-	}
-	const bounded = (name: keyof Options, raw: string) => {
-		const value = Number(raw);
-		if (!Number.isInteger(value) || value < 1 || value > LIMITS[name]) throw new Error(`--${name} must be a whole number from 1 to ${LIMITS[name]}`);
-		return value;
-	};
-	const options: Options = { users: bounded('users', values.users), streams: bounded('streams', values.streams), seconds: bounded('seconds', values.seconds) };
-
+export async function loadBench(options: Options): Promise<void> {
 	console.log('building the UI…');
 	await run('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: repoRoot, quiet: true });
 	const home = mkdtempSync(join(tmpdir(), 'flowdeck-bench-load-'));

@@ -41,6 +41,13 @@ export interface StartServerOptions {
 }
 
 
+/** The --database option of prefect:server and demo (it overrides FLOWDECK_PREFECT_DATABASE). */
+export const databaseOption = {
+	type: 'string',
+	value: 'sqlite|postgres|URL',
+	description: "Prefect's database: sqlite, postgres (a local cluster started here) or a postgresql+asyncpg:// URL (overrides FLOWDECK_PREFECT_DATABASE)"
+} as const;
+
 /** FLOWDECK_PREFECT_DATABASE as shown to people. */
 export function databaseLabel(cfg: Config): string {
 	const database = prefectDatabase(cfg);
