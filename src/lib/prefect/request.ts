@@ -239,7 +239,7 @@ function toPrefectError(error: unknown, label: string, where: string): PrefectEr
 	return new PrefectError('upstream', `${label}: the request failed`);
 }
 
-/** Long enough to ride out a burst of writes on SQLite (docs/operations.md); FLOWDECK_BUSY_RETRY_SECONDS. */
+/** Long enough to ride out a burst of writes on SQLite (docs/operations.md); FLOWDECK_REQUEST_BUSY_SECONDS. */
 const DEFAULT_BUSY_RETRY_MS = 12_000;
 
 /** Exponential backoff from 200 ms up to 2 s, each wait jittered to 50-100 % so callers spread out. */

@@ -23,7 +23,7 @@ export const ConfigSchema = z.object({
 	FLOWDECK_REQUEST_TIMEOUT_MS: int(10_000, 100, 300_000),
 	FLOWDECK_READ_RETRIES: int(2, 0, 10),
 	/** How long a call is re-sent while Prefect answers that its database is busy (nothing was saved). */
-	FLOWDECK_BUSY_RETRY_SECONDS: int(12, 0, 120),
+	FLOWDECK_REQUEST_BUSY_SECONDS: int(12, 0, 120),
 	/** Identical reads in flight at once are made once, and their answer reused this long, per credential. */
 	FLOWDECK_SHARED_READS: z.enum(['on', 'off']).default('on'),
 	FLOWDECK_SHARED_READ_MS: int(1000, 0, 10_000),

@@ -10,7 +10,7 @@ export function prefectConnectionOptions(cfg: Config, credentials: UpstreamCrede
 		apiUrl: cfg.PREFECT_API_URL,
 		timeoutMs: cfg.FLOWDECK_REQUEST_TIMEOUT_MS,
 		readRetries: cfg.FLOWDECK_READ_RETRIES,
-		busyRetryMs: cfg.FLOWDECK_BUSY_RETRY_SECONDS * 1000,
+		busyRetryMs: cfg.FLOWDECK_REQUEST_BUSY_SECONDS * 1000,
 		sharedReads: sharedReadsOf(cfg),
 		...credentials
 	};
