@@ -172,7 +172,6 @@ interface Answer {
 export interface SharedReads {
 	read(key: string, load: () => Promise<Answer>): Promise<Answer>;
 	invalidate(): void;
-	readonly stats: { loads: number; shared: number };
 }
 
 export function createSharedReads(options: { ttlMs: number; maxEntries?: number; now?: () => number }): SharedReads {
@@ -180,20 +179,17 @@ export function createSharedReads(options: { ttlMs: number; maxEntries?: number;
 	const maxEntries = options.maxEntries ?? 2000;
 	const entries = new Map<string, { answer: Promise<Answer>; expiresAt: number }>();
 	let generation = 0;
-	const stats = { loads: 0, shared: 0 };
+	let sweptAt = now();
 	return {
-		stats,
 		read(key, load) {
 			const found = entries.get(key);
-			if (found && found.expiresAt > now()) {
-				stats.shared++;
-				return found.answer;
-			}
-			if (entries.size >= maxEntries) {
-				for (const [oldKey, entry] of entries) if (entry.expiresAt <= now()) entries.delete(oldKey);
+			if (found && found.expiresAt > now()) return found.answer;
+			// Expired answers are dropped at least once per ttl, and the oldest entry when the map is full.
+			if (entries.size >= maxEntries || now() - sweptAt >= options.ttlMs) {
+				sweptAt = now();
+				for (const [oldKey, entry] of entries) if (entry.expiresAt <= sweptAt) entries.delete(oldKey);
 				if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
 			}
-			stats.loads++;
 			const started = generation;
 			const entry = { answer: load(), expiresAt: Number.POSITIVE_INFINITY };
 			entries.set(key, entry);
