@@ -28,7 +28,7 @@ test('npm ci, npm run build, npm prune --omit=dev, npm start from a clean clone 
 	await run('npm', ['ci'], { cwd: dir, env, quiet: true });
 	expect(existsSync(join(dir, '.svelte-kit')), 'prepare ran svelte-kit sync').toBe(true);
 	// npm run test:unit works on a fresh clone (one file keeps it quick).
-	expect(await run('npm', ['run', 'test:unit', '--', 'tests/unit/run-tree.test.ts'], { cwd: dir, env, quiet: true })).toMatch(/Test Files.*1 passed/);
+	expect(await run('npm', ['run', 'test:unit', '--', 'tests/unit/run-tree.test.ts'], { cwd: dir, env, onLine: () => {} })).toMatch(/Test Files.*1 passed/);
 	await run('npm', ['run', 'build'], { cwd: dir, env, quiet: true });
 	await run('npm', ['prune', '--omit=dev'], { cwd: dir, env, quiet: true });
 	expect(existsSync(join(dir, 'node_modules/vite'))).toBe(false); // really without dev dependencies
