@@ -80,8 +80,8 @@ export async function startLocalServer(options: StartServerOptions): Promise<Loc
 			PREFECT_SERVER_ANALYTICS_ENABLED: 'false',
 			PREFECT_UI_ENABLED: 'true',
 			PREFECT_LOGGING_LEVEL: 'WARNING',
-			// Empty means Prefect's default: SQLite in PREFECT_HOME.
-			PREFECT_API_DATABASE_CONNECTION_URL: databaseUrl ?? ''
+			// Unset means Prefect's default, SQLite in PREFECT_HOME (an empty value is not: the server exits on it).
+			PREFECT_API_DATABASE_CONNECTION_URL: databaseUrl
 		},
 		prefix: options.logPrefix ?? '',
 		quiet: options.logPrefix === undefined
