@@ -56,7 +56,8 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
 		const workers = await superviseWorkers({ count: options.workers, pool: cfg.PREFECT_WORK_POOL, env, onLine: () => {} });
 		stops.push(workers.stop);
 		if (!(await reportOnline(prefect, cfg.PREFECT_WORK_POOL, workers.names, log, 90_000))) throw new Error('workers did not come online');
-		return { apiUrl, workPool: cfg.PREFECT_WORK_POOL, tag: cfg.PREFECT_CONCURRENCY_TAG, limit: cfg.PREFECT_CONCURRENCY_LIMIT, env, stop };
+		// The UI server of the tests shows runs no one executes as stale after 5 quiet seconds (default 120).
+		return { apiUrl, workPool: cfg.PREFECT_WORK_POOL, tag: cfg.PREFECT_CONCURRENCY_TAG, limit: cfg.PREFECT_CONCURRENCY_LIMIT, env: { ...env, FLOWDECK_STALE_AFTER_SECONDS: '5' }, stop };
 	} catch (error) {
 		await stop();
 		throw error;

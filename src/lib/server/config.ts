@@ -46,6 +46,13 @@ export const ConfigSchema = z.object({
 	PREFECT_WORKER_HEARTBEAT_SECONDS: seconds(10),
 	PREFECT_TASK_RUN_TAG_CONCURRENCY_SLOT_WAIT_SECONDS: seconds(1),
 	FLOWDECK_CHILD_POLL_SECONDS: seconds(2),
+	// How long the flows wait out a busy Prefect database (HTTP 503, "database is locked") before a call fails.
+	FLOWDECK_BUSY_RETRY_SECONDS: int(120, 0, 3600),
+	// Run integrity (docs/operations.md): a run no one executes is shown stale after this long without a state change or log.
+	FLOWDECK_STALE_AFTER_SECONDS: int(120, 5, 7 * 24 * 3600),
+	// Release concurrency slots held by finished or vanished task runs automatically, checking every N seconds.
+	FLOWDECK_RELEASE_LEAKED_SLOTS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+	FLOWDECK_SLOT_CHECK_SECONDS: int(30, 5, 3600),
 	// Live updates (Server-Sent Events): poll interval while something runs / while runs only wait.
 	FLOWDECK_LIVE_ACTIVE_MS: int(1000, 200, 60_000),
 	FLOWDECK_LIVE_IDLE_MS: int(5000, 500, 300_000),
@@ -151,6 +158,7 @@ export function prefectProcessEnv(cfg: Config): Record<string, string> {
 		PREFECT_WORKER_HEARTBEAT_SECONDS: String(cfg.PREFECT_WORKER_HEARTBEAT_SECONDS),
 		PREFECT_TASK_RUN_TAG_CONCURRENCY_SLOT_WAIT_SECONDS: String(cfg.PREFECT_TASK_RUN_TAG_CONCURRENCY_SLOT_WAIT_SECONDS),
 		FLOWDECK_CHILD_POLL_SECONDS: String(cfg.FLOWDECK_CHILD_POLL_SECONDS),
+		FLOWDECK_BUSY_RETRY_SECONDS: String(cfg.FLOWDECK_BUSY_RETRY_SECONDS),
 		PREFECT_LOGGING_TO_API_BATCH_INTERVAL: '1'
 	};
 	if (cfg.PREFECT_API_KEY) env.PREFECT_API_KEY = cfg.PREFECT_API_KEY;
