@@ -52,7 +52,7 @@ export const ConfigSchema = z.object({
 		.optional()
 		.transform((list) => list?.split(',').map((host) => host.trim().toLowerCase()).filter(Boolean))
 		.pipe(z.array(z.string().regex(/^(\*|\.?[a-z0-9-]+(\.[a-z0-9-]+)*\.?|\[[0-9a-f:.]+\])$/, 'a comma-separated list of host names, .domain or *')).optional()),
-	/** adapter-node's setting, read here too: behind a proxy that names the original host in it, that is the host checked. */
+	/** adapter-node's setting, read here too: behind a proxy that names the original host in it (without ORIGIN), that host is checked. */
 	HOST_HEADER: z
 		.string()
 		.trim()

@@ -29,6 +29,13 @@ export function isAllowedHost(host: string | undefined, allowed: readonly string
 	);
 }
 
+/**
+ * The header naming the host the client asked for. With ORIGIN, scripts/serve.ts itself sets the header adapter-node
+ * reads (always ORIGIN's host), so the client's own Host is checked; behind a proxy configured with HOST_HEADER
+ * (no ORIGIN), the proxy's header is.
+ */
+const hostHeaderName = (cfg: Pick<Config, 'ORIGIN' | 'HOST_HEADER'>) => (cfg.ORIGIN || !cfg.HOST_HEADER ? 'host' : cfg.HOST_HEADER);
+
 const formTypes = /^(application\/x-www-form-urlencoded|multipart\/form-data)\s*(;|$)/i;
 
 /** Why a form action's body is refused, or undefined when it parses as a form. Reads a copy: the action reads it again. */
@@ -49,7 +56,7 @@ const refuse = (status: number, message: string) =>
 
 export const checkRequest: Handle = async ({ event, resolve }) => {
 	const cfg = config();
-	const hostHeader = cfg.HOST_HEADER ? event.request.headers.get(cfg.HOST_HEADER) : event.request.headers.get('host');
+	const hostHeader = event.request.headers.get(hostHeaderName(cfg));
 	if (!isAllowedHost(hostName(hostHeader), allowedHosts(cfg))) {
 		return refuse(
 			400,
