@@ -37,7 +37,8 @@ export async function startTestStack(options: { workers: number; log?: (line: st
 	};
 	try {
 		log(`starting Prefect at ${apiUrl} (PREFECT_HOME=${home})`);
-		const server = await startLocalServer({ apiUrl, home });
+		// Generous: on a loaded 2-core machine the first start (imports, migrations) can take minutes.
+		const server = await startLocalServer({ apiUrl, home, timeoutMs: 300_000 });
 		stops.push(server.stop);
 		const prefect = createPrefectClient({ apiUrl });
 		await setupServer(prefect, { workPool: cfg.PREFECT_WORK_POOL, tag: cfg.PREFECT_CONCURRENCY_TAG, limit: cfg.PREFECT_CONCURRENCY_LIMIT });

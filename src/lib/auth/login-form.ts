@@ -53,3 +53,37 @@ export function formFieldValue(html: string, name: string, pageUrl = 'http://wor
 	}
 	return undefined;
 }
+
+export interface FormSettings {
+	loginUrl: string;
+	usernameField: string;
+	passwordField: string;
+}
+
+/** What a sign-in page says about the settings: they match its form, the field names differ, or the form posts elsewhere. */
+export type FormCheck = { verdict: 'match' | 'field-names' | 'login-url' | 'no-form'; message: string };
+
+const withoutHash = (url: string) => url.replace(/#.*$/, '');
+
+/** Compares the sign-in form(s) of a page (at `pageUrl`) with WORKBENCH_LOGIN_URL and the field names. */
+export function checkLoginForm(html: string, pageUrl: string, settings: FormSettings): FormCheck {
+	const forms = loginForms(html, pageUrl).filter((form) => form.fields.some((field) => field.type === 'password'));
+	if (forms.length === 0) return { verdict: 'no-form', message: `no sign-in form (a form with a password field) on ${pageUrl}` };
+	const target = forms.find((form) => withoutHash(form.action) === withoutHash(new URL(settings.loginUrl).href));
+	if (!target) {
+		return {
+			verdict: 'login-url',
+			message: `the sign-in form on ${pageUrl} posts to ${forms.map((form) => form.action).join(' or ')}, not to WORKBENCH_LOGIN_URL: set WORKBENCH_LOGIN_URL=${forms[0]!.action}`
+		};
+	}
+	const names = target.fields.map((field) => field.name);
+	const missing = [settings.usernameField, settings.passwordField].filter((name) => !names.includes(name));
+	if (missing.length === 0) return { verdict: 'match', message: `the sign-in form on ${pageUrl} posts to WORKBENCH_LOGIN_URL with fields ${settings.usernameField} / ${settings.passwordField}` };
+	const password = target.fields.find((field) => field.type === 'password')?.name;
+	const username = target.fields.find((field) => ['text', 'email'].includes(field.type))?.name;
+	const suggestion = [username && `WORKBENCH_USERNAME_FIELD=${username}`, password && `WORKBENCH_PASSWORD_FIELD=${password}`].filter(Boolean).join(' ');
+	return {
+		verdict: 'field-names',
+		message: `the sign-in form on ${pageUrl} has no field ${missing.join(' or ')} (its fields: ${names.join(', ')})${suggestion ? `: set ${suggestion}` : ''}`
+	};
+}
