@@ -7,7 +7,7 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cookieHeader, type CookieJar } from '#lib/auth/cookies.ts';
 import { createServiceAccount } from '#lib/auth/service-account.ts';
-import { formFieldValue, loginForms } from '#lib/auth/login-form.ts';
+import { checkLoginForm, formFieldValue, loginForms } from '#lib/auth/login-form.ts';
 import { createWorkbenchClient, WorkbenchError } from '#lib/auth/workbench.ts';
 import { PrefectError } from '#lib/prefect/errors.ts';
 
@@ -182,5 +182,30 @@ describe('service account', () => {
 		expect(error).toMatchObject({ kind: 'unauthorized', message: expect.stringContaining('service-account sign-in failed') });
 		fail = false;
 		expect((await account.current()).jar.get('sid')?.value).toBe('ok');
+	});
+});
+
+describe('sign-in page check (npm run test:auth)', () => {
+	const page = 'http://wb.test/sso/sign-in';
+	const html = '<!-- <form action="/old"><input name="user"><input name="pass" type="password"></form> --><form method="post" action="/sso/authenticate"><input name="login"><input name="secret" type="password"></form>';
+	const settings = { loginUrl: 'http://wb.test/sso/authenticate', usernameField: 'login', passwordField: 'secret' };
+
+	it('says the settings match the form', () => {
+		expect(checkLoginForm(html, page, settings).verdict).toBe('match');
+	});
+
+	it('names the form target when WORKBENCH_LOGIN_URL is another URL', () => {
+		expect(checkLoginForm(html, page, { ...settings, loginUrl: 'http://wb.test/old' })).toEqual({
+			verdict: 'login-url',
+			message: 'the sign-in form on http://wb.test/sso/sign-in posts to http://wb.test/sso/authenticate, not to WORKBENCH_LOGIN_URL: set WORKBENCH_LOGIN_URL=http://wb.test/sso/authenticate'
+		});
+	});
+
+	it('names the real field names when the configured ones are not on the form', () => {
+		expect(checkLoginForm(html, page, { ...settings, usernameField: 'username' })).toMatchObject({ verdict: 'field-names', message: expect.stringContaining('has no field username (its fields: login, secret): set WORKBENCH_USERNAME_FIELD=login WORKBENCH_PASSWORD_FIELD=secret') });
+	});
+
+	it('finds no form on a page without a password field', () => {
+		expect(checkLoginForm('<form><input name="q"></form>', page, settings).verdict).toBe('no-form');
 	});
 });
