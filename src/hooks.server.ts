@@ -1,8 +1,12 @@
 import { sequence } from '@sveltejs/kit/hooks';
-import type { Handle, HandleServerError } from '@sveltejs/kit/hooks';
+import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit/hooks';
 import { handleAuth } from '#lib/auth/handle.ts';
 import { checkRequest } from '#lib/server/request-checks.ts';
 import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
+import { startSlotReconciler } from '#lib/server/slot-reconciler.ts';
+
+/** Background work of the server process: the leaked-slot reconciler, when enabled. */
+export const init: ServerInit = () => startSlotReconciler();
 
 /**
  * Refuses requests to a host this server does not answer to and form posts that are not forms (400); then resumes

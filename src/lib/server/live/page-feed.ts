@@ -6,7 +6,7 @@
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { PrefectError } from '#lib/prefect/errors.ts';
 import { withoutDuration, type WorkPoolView } from '#lib/prefect/models.ts';
-import { activeStateTypes, type StateType } from '#lib/prefect/schemas.ts';
+import { activeStateTypes, isActiveState } from '#lib/prefect/states.ts';
 import { loadRunsPage, type RunsPage } from '#lib/server/runs.ts';
 import { serializeRunsQuery, type RunsQuery } from '#lib/runs/query.ts';
 import { loadDashboard, type Dashboard } from '../dashboard.ts';
@@ -65,7 +65,6 @@ export function pageStream<T>(key: string, source: PageSource<T>, request: { loc
 	});
 }
 
-const isActive = (type: StateType | null) => type !== null && activeStateTypes.includes(type);
 /** Heartbeats and polls to the minute: the page shows them relative to a clock that ticks every 30 s. */
 const toMinute = (iso: string | null) => iso?.slice(0, 16) ?? null;
 const poolSignature = (pool: WorkPoolView) => ({
@@ -95,5 +94,5 @@ export const runsStreamKey = (query: RunsQuery) => `runs:${serializeRunsQuery(qu
 export const runsSource = (query: RunsQuery): PageSource<RunsPage> => ({
 	load: (prefect) => loadRunsPage(prefect, serializeRunsQuery(query)),
 	signature: (page) => ({ ...page, rows: page.rows.map((row) => ({ ...row, run: withoutDuration(row.run) })) }),
-	activity: (page) => (page.rows.some((row) => isActive(row.run.state.type)) ? 'active' : 'idle')
+	activity: (page) => (page.rows.some((row) => isActiveState(row.run.state.type)) ? 'active' : 'idle')
 });
