@@ -30,11 +30,14 @@ export function isAllowedHost(host: string | undefined, allowed: readonly string
 }
 
 /**
- * The header naming the host the client asked for. With ORIGIN, scripts/serve.ts itself sets the header adapter-node
- * reads (always ORIGIN's host), so the client's own Host is checked; behind a proxy configured with HOST_HEADER
- * (no ORIGIN), the proxy's header is.
+ * The host the client asked for. With ORIGIN, scripts/serve.ts itself sets the header adapter-node reads (always
+ * ORIGIN's host), so the client's own Host is checked; behind a proxy configured with HOST_HEADER (no ORIGIN), the
+ * proxy's header is, or Host for a request that did not come through the proxy (a health probe).
  */
-const hostHeaderName = (cfg: Pick<Config, 'ORIGIN' | 'HOST_HEADER'>) => (cfg.ORIGIN || !cfg.HOST_HEADER ? 'host' : cfg.HOST_HEADER);
+function requestedHost(cfg: Pick<Config, 'ORIGIN' | 'HOST_HEADER'>, headers: Headers): string | null {
+	const proxied = !cfg.ORIGIN && cfg.HOST_HEADER ? headers.get(cfg.HOST_HEADER) : null;
+	return proxied ?? headers.get('host');
+}
 
 const formTypes = /^(application\/x-www-form-urlencoded|multipart\/form-data)\s*(;|$)/i;
 
@@ -56,8 +59,7 @@ const refuse = (status: number, message: string) =>
 
 export const checkRequest: Handle = async ({ event, resolve }) => {
 	const cfg = config();
-	const hostHeader = event.request.headers.get(hostHeaderName(cfg));
-	if (!isAllowedHost(hostName(hostHeader), allowedHosts(cfg))) {
+	if (!isAllowedHost(hostName(requestedHost(cfg, event.request.headers)), allowedHosts(cfg))) {
 		return refuse(
 			400,
 			'This Flowdeck does not answer to the host name in this request. An administrator can allow it with FLOWDECK_ALLOWED_HOSTS (docs/authentication.md).'
