@@ -37,7 +37,8 @@ export async function startTestStack(options: { workers: number; log?: (line: st
 	};
 	try {
 		log(`starting Prefect at ${apiUrl} (PREFECT_HOME=${home})`);
-		const server = await startLocalServer({ apiUrl, home });
+		// A loaded 2-core machine can take minutes to import Prefect and migrate a new database.
+		const server = await startLocalServer({ apiUrl, home, timeoutMs: 240_000 });
 		stops.push(server.stop);
 		const prefect = createPrefectClient({ apiUrl });
 		await setupServer(prefect, { workPool: cfg.PREFECT_WORK_POOL, tag: cfg.PREFECT_CONCURRENCY_TAG, limit: cfg.PREFECT_CONCURRENCY_LIMIT });
