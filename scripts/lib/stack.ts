@@ -2,7 +2,7 @@
  * A throw-away stack for the tests: Prefect on a free port with a temporary PREFECT_HOME, the work pool and
  * concurrency limit, the deployed flows, and N workers. Everything it starts, stop() ends.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrefectClient } from '#lib/prefect/client.ts';
@@ -24,9 +24,18 @@ export interface TestStack {
 	stop: () => Promise<void>;
 }
 
-export async function startTestStack(options: { workers: number; log?: (line: string) => void }): Promise<TestStack> {
+export interface TestStackOptions {
+	workers: number;
+	/** Prefect's database: SQLite in the temporary PREFECT_HOME (default), or a PostgreSQL cluster of its own there. */
+	database?: 'sqlite' | 'postgres';
+	log?: (line: string) => void;
+}
+
+export async function startTestStack(options: TestStackOptions): Promise<TestStack> {
 	const log = options.log ?? ((line: string) => console.log(line));
 	const home = mkdtempSync(join(tmpdir(), 'flowdeck-prefect-'));
+	// PostgreSQL runs as its own user (when we are root): it must be able to reach its data directory.
+	if (options.database === 'postgres') chmodSync(home, 0o755);
 	const apiUrl = `http://127.0.0.1:${await freePort()}/api`;
 	const cfg = parseConfig({ PREFECT_API_URL: apiUrl, FLOWDECK_CHILD_POLL_SECONDS: '1', PREFECT_WORKER_HEARTBEAT_SECONDS: '5', PREFECT_WORKER_QUERY_SECONDS: '1', PREFECT_WORKER_PREFETCH_SECONDS: '1' });
 	const env = prefectProcessEnv(cfg);
@@ -37,8 +46,9 @@ export async function startTestStack(options: { workers: number; log?: (line: st
 	};
 	try {
 		log(`starting Prefect at ${apiUrl} (PREFECT_HOME=${home})`);
+		const database = options.database === 'postgres' ? { kind: 'local-postgres' as const, dataDir: join(home, 'postgres') } : { kind: 'sqlite' as const };
 		// A loaded 2-core machine can take minutes to import Prefect and migrate a new database.
-		const server = await startLocalServer({ apiUrl, home, timeoutMs: 240_000 });
+		const server = await startLocalServer({ apiUrl, home, database, log, timeoutMs: 240_000 });
 		stops.push(server.stop);
 		const prefect = createPrefectClient({ apiUrl });
 		await setupServer(prefect, { workPool: cfg.PREFECT_WORK_POOL, tag: cfg.PREFECT_CONCURRENCY_TAG, limit: cfg.PREFECT_CONCURRENCY_LIMIT });

@@ -2,7 +2,7 @@
 import { expect, test } from '@playwright/test';
 import { isPrefectError } from '#lib/prefect/errors.ts';
 import { testPrefect } from '../helpers/stack.ts';
-import { seed, uniqueTag, type Seeded } from './seed.ts';
+import { seed, seedBudgetMs, uniqueTag, type Seeded } from './seed.ts';
 import { LAPTOP, openLive, screenshot } from './shots.ts';
 
 let seeded: Seeded;
@@ -17,7 +17,7 @@ const lookup = (tag: string) =>
 		);
 
 test.beforeAll(async () => {
-	test.setTimeout(240_000);
+	test.setTimeout(seedBudgetMs);
 	seeded = await seed();
 });
 
