@@ -80,8 +80,9 @@ export async function startLocalServer(options: StartServerOptions): Promise<Loc
 			PREFECT_SERVER_ANALYTICS_ENABLED: 'false',
 			PREFECT_UI_ENABLED: 'true',
 			PREFECT_LOGGING_LEVEL: 'WARNING',
-			// Empty means Prefect's default: SQLite in PREFECT_HOME.
-			PREFECT_API_DATABASE_CONNECTION_URL: databaseUrl ?? ''
+			// Unset (never empty: Prefect 2.13.7 then fails to parse '' as a URL) means SQLite in PREFECT_HOME;
+			// undefined also keeps a value from the calling environment out.
+			PREFECT_API_DATABASE_CONNECTION_URL: databaseUrl
 		},
 		prefix: options.logPrefix ?? '',
 		quiet: options.logPrefix === undefined
