@@ -3,6 +3,7 @@
  * and the endings: `end` closes it (no reconnect), `auth-expired` sends the user to sign in again.
  */
 import { loginLocation } from '#lib/auth/next-url.ts';
+import { parseJsonExact } from '#lib/json.ts';
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'ended' | 'stopped';
 
@@ -33,7 +34,7 @@ export function openLiveStream(url: string, handlers: LiveHandlers, onStatus: (s
 	// The browser reconnects by itself (with Last-Event-ID) unless the server refused the stream.
 	source.onerror = () => onStatus(source.readyState === EventSource.CONNECTING ? 'reconnecting' : 'stopped');
 	for (const [event, handle] of Object.entries(handlers)) {
-		source.addEventListener(event, (message) => (handle as (data: unknown) => void)(JSON.parse((message as MessageEvent<string>).data)));
+		source.addEventListener(event, (message) => (handle as (data: unknown) => void)(parseJsonExact((message as MessageEvent<string>).data)));
 	}
 	source.addEventListener('end', () => {
 		close();

@@ -243,6 +243,7 @@ export const FlowRunCriteria = z
 		work_queue_name: z.object({ any_: z.array(z.string()) }).strict().optional(),
 		state: z
 			.object({
+				...operator,
 				type: z.object({ any_: z.array(StateType) }).strict().optional(),
 				name: anyOf.optional()
 			})

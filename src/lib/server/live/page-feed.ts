@@ -4,6 +4,7 @@
  * comparison ignores what moves on every tick without news (durations of running runs, bounds relative to now).
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
+import { stringifyJson } from '#lib/json.ts';
 import { withoutDuration, type WorkPoolView } from '#lib/prefect/models.ts';
 import { activeStateTypes, type StateType } from '#lib/prefect/schemas.ts';
 import { loadRunsPage, type RunsPage } from '#lib/server/runs.ts';
@@ -35,7 +36,7 @@ export class PageFeed<T> implements Feed {
 
 	async tick(prefect: PrefectClient): Promise<FeedTick> {
 		const data = await this.source.load(prefect);
-		const signature = JSON.stringify(this.source.signature(data));
+		const signature = stringifyJson(this.source.signature(data));
 		const changed = this.signature !== undefined && signature !== this.signature;
 		// The latest data, durations included, is what a new subscriber's snapshot carries.
 		this.data = data;

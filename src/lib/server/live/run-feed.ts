@@ -5,6 +5,7 @@
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { emptyNames, toLogView, toRunView, toTaskRunView, withoutDuration, type LogView, type NameLookup, type RunView, type TaskRunView } from '#lib/prefect/models.ts';
+import { stringifyJson } from '#lib/json.ts';
 import { activeStateTypes, type StateType } from '#lib/prefect/schemas.ts';
 import { countStates, summarizeTree, type RunRow, type RunTreeSummary } from '#lib/runs/tree.ts';
 import { namesFor } from '../lookups.ts';
@@ -39,7 +40,7 @@ export interface ChildrenChange {
 	changed: RunRow[];
 }
 
-const signature = (view: { durationSeconds: number }) => JSON.stringify(withoutDuration(view));
+const signature = (view: { durationSeconds: number }) => stringifyJson(withoutDuration(view));
 
 export class RunFeed implements Feed {
 	private readonly runId: string;
