@@ -77,10 +77,10 @@ export function createPrefectClient(connection: PrefectConnection) {
 			create: (flowId: string, run: Omit<NewFlowRun, 'state'> & { state?: NewState }) =>
 				request('/flow_runs/', { method: 'POST', json: { flow_id: flowId, ...run }, schema: FlowRun }),
 			/** Direct children (one level) of several parents at once. */
-			children: (parentIds: string[], criteria: FlowRunCriteria = {}) =>
-				parentIds.length === 0
+			children: (parentIds: string[], criteria: FlowRunCriteria = {}, max = 10_000) =>
+				parentIds.length === 0 || max <= 0
 					? Promise.resolve([])
-					: pageAll('/flow_runs/filter', FlowRun, { flow_runs: { ...criteria, parent_flow_run_id: { any_: parentIds } }, sort: 'START_TIME_ASC' }, 10_000),
+					: pageAll('/flow_runs/filter', FlowRun, { flow_runs: { ...criteria, parent_flow_run_id: { any_: parentIds } }, sort: 'START_TIME_ASC' }, max),
 			setState: (id: string, state: NewState, force = false) =>
 				request(`/flow_runs/${encodeURIComponent(id)}/set_state`, {
 					method: 'POST',

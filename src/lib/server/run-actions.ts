@@ -32,6 +32,8 @@ export interface CancelOutcome {
 	cancelled: number;
 	alreadyFinal: number;
 	refused: number;
+	/** The tree's size bound, when the run had more descendants than were cancelled. */
+	truncatedAt?: number | null;
 }
 
 export async function cancelFlowRuns(prefect: PrefectClient, runs: FlowRun[]): Promise<CancelOutcome> {
@@ -45,6 +47,7 @@ export function describeCancel(outcome: CancelOutcome): string {
 	const parts = [`Cancelled ${outcome.cancelled} run${outcome.cancelled === 1 ? '' : 's'}`];
 	if (outcome.alreadyFinal) parts.push(`${outcome.alreadyFinal} already finished or cancelling`);
 	if (outcome.refused) parts.push(`${outcome.refused} refused by Prefect`);
+	if (outcome.truncatedAt) parts.push(`the run has more than ${outcome.truncatedAt} descendants: cancel again for the rest`);
 	return `${parts.join('; ')}.`;
 }
 
@@ -52,7 +55,7 @@ export function describeCancel(outcome: CancelOutcome): string {
 export async function cancelRun(prefect: PrefectClient, id: string, descendants: boolean): Promise<CancelOutcome> {
 	if (!descendants) return cancelFlowRuns(prefect, [await prefect.flowRuns.get(id)]);
 	const tree = await loadRunTree(prefect, id);
-	return cancelFlowRuns(prefect, [tree.root, ...tree.levels.flat()]);
+	return { ...(await cancelFlowRuns(prefect, [tree.root, ...tree.levels.flat()])), truncatedAt: tree.truncatedAt };
 }
 
 /** Ids from a form's checkboxes (`name="id"`), checked before anything is sent. */

@@ -37,6 +37,8 @@ export interface RunDetail {
 	/** Every descendant with its parent: the live page rebuilds `tree` from these as they change. */
 	rows: RunRow[];
 	tree: RunTreeSummary;
+	/** The size bound when the run has more descendants than the page loads (tree, log tail and download then cover only those). */
+	treeTruncatedAt: number | null;
 	logs: LogTail;
 }
 
@@ -72,6 +74,7 @@ export async function loadRunDetail(prefect: PrefectClient, rawId: string, level
 		taskRunsTruncated: tasks.length === TASK_RUNS,
 		rows,
 		tree: summarizeTree(run, rows),
+		treeTruncatedAt: tree.truncatedAt,
 		logs: { level, logs: logs.map(toLogView).reverse(), truncated: logs.length === LOG_TAIL }
 	};
 }
