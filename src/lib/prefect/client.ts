@@ -99,7 +99,12 @@ export function createPrefectClient(connection: PrefectConnection) {
 		taskRuns: {
 			filter: (body: TaskRunFilterBody = {}) => read('/task_runs/filter', z.array(TaskRun), { limit: PAGE_SIZE, ...TaskRunFilterBody.parse(body) }),
 			filterAll: (body: Omit<TaskRunFilterBody, 'limit' | 'offset'>, max = 10_000) =>
-				pageAll('/task_runs/filter', TaskRun, TaskRunFilterBody.parse(body), max)
+				pageAll('/task_runs/filter', TaskRun, TaskRunFilterBody.parse(body), max),
+			count: (body: Omit<TaskRunFilterBody, 'limit' | 'offset' | 'sort'> = {}) => read('/task_runs/count', z.number(), TaskRunFilterBody.parse(body)),
+			get: (id: string) => read(`/task_runs/${encodeURIComponent(id)}`, TaskRun),
+			/** State history, oldest first. */
+			states: (id: string) =>
+				request('/task_run_states/', { method: 'GET', searchParams: { task_run_id: id }, schema: z.array(State), idempotent: true })
 		},
 
 		logs: {

@@ -2,10 +2,11 @@ import { fail, redirect } from '@sveltejs/kit';
 import { asFormFailure, cancelRun, describeCancel, rerunFailedChildren, runAgain } from '#lib/server/run-actions.ts';
 import { loadRunDetail, parseLogLevel } from '#lib/server/run-detail.ts';
 import { requireUuid } from '#lib/server/lookups.ts';
+import { parseTaskQuery } from '#lib/runs/task-query.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params, url }) => ({
-	detail: await loadRunDetail(locals.prefect, params.id, parseLogLevel(url.searchParams.get('level')))
+	detail: await loadRunDetail(locals.prefect, params.id, parseLogLevel(url.searchParams.get('level')), parseTaskQuery(url.searchParams))
 });
 
 export const actions: Actions = {
