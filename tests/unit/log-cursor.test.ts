@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import type { Log, LogFilterBody } from '#lib/prefect/schemas.ts';
 import { LogCursor } from '#lib/server/log-cursor.ts';
+import { countLogs } from '#lib/server/run-logs.ts';
 
 /** Prefect's /logs/filter over a table that grows: after_ inclusive, sorted by timestamp, limit/offset. */
 function fakeLogs() {
@@ -91,5 +92,15 @@ describe('LogCursor', () => {
 		table.push(line(start + 995, start + 3000));
 		expect((await cursor.read(prefect, {})).map((log) => log.id)).toEqual([table.at(-1)!.id]);
 		expect(await cursor.read(prefect, {})).toEqual([]);
+	});
+});
+
+describe('countLogs', () => {
+	it('counts exactly without reading the lines', async () => {
+		for (const lines of [0, 1, 2, 5, 200, 201, 1023, 1024, 20_007]) {
+			const { table, prefect } = fakeLogs();
+			for (let index = 0; index < lines; index++) table.push(line(index, index));
+			expect(await countLogs(prefect, {})).toBe(lines);
+		}
 	});
 });
