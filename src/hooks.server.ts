@@ -1,6 +1,10 @@
-import type { Handle, HandleServerError } from '@sveltejs/kit/hooks';
+import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit/hooks';
 import { handleAuth } from '#lib/auth/handle.ts';
 import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
+import { startSlotReconciler } from '#lib/server/slot-reconciler.ts';
+
+/** Background work of the server process: the leaked-slot reconciler, when enabled. */
+export const init: ServerInit = () => startSlotReconciler();
 
 /** Resumes the session, guards pages in per-user workbench mode, and sets locals.prefect with the request's credentials. */
 export const handle: Handle = handleAuth;

@@ -6,7 +6,8 @@
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { toRunView, type NameLookup } from '#lib/prefect/models.ts';
 import type { RunRow } from '#lib/runs/tree.ts';
-import { finalStateTypes, type FlowRun, type StateType, type TaskRun } from '#lib/prefect/schemas.ts';
+import type { FlowRun, TaskRun } from '#lib/prefect/schemas.ts';
+import { isActiveState, isFinalState } from '#lib/prefect/states.ts';
 
 export interface RunTree {
 	root: FlowRun;
@@ -21,10 +22,8 @@ export interface RunTree {
 /** Descendants loaded at most: bounds a page's cost, not its depth (the page says when it applies). */
 export const TREE_MAX_RUNS = 5000;
 
-export const isFinal = (state: StateType | null): boolean => state !== null && finalStateTypes.includes(state);
-
 export interface TreeOptions {
-	/** Descendants loaded at most (TREE_MAX_RUNS). */
+	/** Descendants loaded at most (TREE_MAX_RUNS); 0 for the root alone. */
 	maxRuns?: number;
 	/**
 	 * Also learn each child's parent (for drawing the tree): a child points at a task run of its parent
@@ -41,7 +40,7 @@ export async function loadRunTree(prefect: PrefectClient, rootId: string, option
 	const seen = new Set([root.id]);
 	let truncatedAt: number | null = null;
 	let parents = [root.id];
-	while (parents.length > 0) {
+	while (parents.length > 0 && maxRuns > 0) {
 		const room = maxRuns - (seen.size - 1);
 		const [found, tasks] = await Promise.all([
 			// One more than there is room for tells whether the bound cut the tree.
@@ -114,4 +113,7 @@ export function fanOutRuns(tree: RunTree): FlowRun[] {
 	return tree.levels.flat().filter((run) => run.deployment_id !== null);
 }
 
-export const treeIsFinal = (tree: RunTree): boolean => isFinal(tree.root.state_type) && tree.levels.every((level) => level.every((run) => isFinal(run.state_type)));
+export const treeIsFinal = (tree: RunTree): boolean => isFinalState(tree.root.state_type) && tree.levels.every((level) => level.every((run) => isFinalState(run.state_type)));
+
+/** Something in the tree is under way (live views poll fast). */
+export const treeIsActive = (tree: RunTree): boolean => [tree.root, ...tree.levels.flat()].some((run) => isActiveState(run.state_type));
