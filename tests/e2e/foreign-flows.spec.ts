@@ -7,44 +7,38 @@
 import { expect, test } from '@playwright/test';
 import type { FlowRun, NewFlowRun } from '#lib/prefect/schemas.ts';
 import { testApiUrl, testPrefect, waitForFinalTree } from '../helpers/stack.ts';
-import { waitForState } from './seed.ts';
+import { runBudgetMs, testBudgetMs } from '../helpers/timing.ts';
+import { startRun, waitForState } from './seed.ts';
 import { LAPTOP, openLive } from './shots.ts';
 
 test.use({ viewport: LAPTOP });
 
-const fixture = (flow: string) => ({ flow, deployment: 'fixture' });
 const CHATTY_LINES = 20_000;
-
-async function start(flow: string, run: NewFlowRun = {}): Promise<FlowRun> {
-	const prefect = testPrefect();
-	const deployment = await prefect.deployments.byName(fixture(flow).flow, fixture(flow).deployment);
-	return prefect.deployments.createFlowRun(deployment.id, run);
-}
+const start = (flow: string, run: NewFlowRun = {}): Promise<FlowRun> => startRun({ flow, deployment: 'fixture' }, run);
+/** Until a fixture run is final: its process (and at most two more for a fan-out), ~20 s of its own work. */
+const RUN_MS = runBudgetMs({ tables: 2, seconds: 20 });
 
 let runs: { chatty: FlowRun; nested: FlowRun; tasks: FlowRun; fanOut: FlowRun } | undefined;
 /** Started on first use, all at once. */
 async function fixtureRuns() {
 	runs ??= await (async () => {
-		const [chatty, nested, tasks, fanOut] = await Promise.all([
-			// ~1,000 lines a second for 20 s: far more than the old tail's 2,000 lines per 30 s window.
-			start('chatty-logs', { parameters: { lines: CHATTY_LINES, seconds: 20 } }),
-			start('nested', { parameters: { depth: 5 } }),
-			start('many-tasks'),
-			start('fan-out', { parameters: { runs: 2, depth: 1 } })
-		]);
+		// ~1,000 lines a second for 20 s: far more than the old tail's 2,000 lines per 30 s window.
+		const chatty = await start('chatty-logs', { parameters: { lines: CHATTY_LINES, seconds: 20 } });
+		const nested = await start('nested', { parameters: { depth: 5 } });
+		const tasks = await start('many-tasks');
+		const fanOut = await start('fan-out', { parameters: { runs: 2, depth: 1 } });
 		return { chatty, nested, tasks, fanOut };
 	})();
 	return runs;
 }
 
-test.describe.configure({ mode: 'serial' });
 
 test('the live log tail follows a run writing ~1,000 lines a second to its last line, and the worker lines after the end', async ({ page }) => {
-	test.setTimeout(300_000);
+	test.setTimeout(testBudgetMs(RUN_MS));
 	const { chatty } = await fixtureRuns();
 	await openLive(page, `/runs/${chatty.id}`);
 	await expect(page.getByTestId('live-status')).toHaveAttribute('data-status', 'live');
-	await expect(page.getByTestId('log-line').filter({ hasText: `line ${String(CHATTY_LINES).padStart(6, '0')} of` })).toHaveCount(1, { timeout: 240_000 });
+	await expect(page.getByTestId('log-line').filter({ hasText: `line ${String(CHATTY_LINES).padStart(6, '0')} of` })).toHaveCount(1, { timeout: RUN_MS });
 	await expect(page.getByTestId('log-line').filter({ hasText: `chatty-logs done: ${CHATTY_LINES} lines` })).toHaveCount(1, { timeout: 60_000 });
 	// The worker logs that the process exited after the run ended: the stream stays open for such lines.
 	await expect(page.getByTestId('log-line').filter({ hasText: /Process \d+ exited/ })).toHaveCount(1, { timeout: 60_000 });
@@ -57,13 +51,13 @@ test('the live log tail follows a run writing ~1,000 lines a second to its last 
 });
 
 test('the log download has every line of a 20,000-line run, oldest first, and the page says how many', async ({ page }) => {
-	test.setTimeout(240_000);
+	test.setTimeout(testBudgetMs(RUN_MS));
 	const { chatty } = await fixtureRuns();
-	await waitForFinalTree(chatty.id, 200_000);
+	await waitForFinalTree(chatty.id, RUN_MS);
 	await openLive(page, `/runs/${chatty.id}`);
 	const count = Number(/^([\d,]+) lines/.exec((await page.getByTestId('log-count').textContent({ timeout: 60_000 }))!)![1]!.replace(/,/g, ''));
 	expect(count).toBeGreaterThan(CHATTY_LINES);
-	const response = await page.request.get(`/runs/${chatty.id}/logs`, { timeout: 180_000 });
+	const response = await page.request.get(`/runs/${chatty.id}/logs`, { timeout: RUN_MS });
 	expect(response.ok()).toBe(true);
 	const lines = (await response.text()).split('\n').filter(Boolean);
 	expect(lines.length).toBe(count);
@@ -73,9 +67,9 @@ test('the log download has every line of a 20,000-line run, oldest first, and th
 });
 
 test('a depth-5 subflow tree is shown whole, and its deepest run logs in the tail and the download', async ({ page }) => {
-	test.setTimeout(240_000);
+	test.setTimeout(testBudgetMs(RUN_MS));
 	const { nested } = await fixtureRuns();
-	await waitForFinalTree(nested.id, 200_000);
+	await waitForFinalTree(nested.id, RUN_MS);
 	await openLive(page, `/runs/${nested.id}`);
 	for (const level of [1, 2, 3, 4, 5]) await expect(page.getByRole('link', { name: `nest-${level}`, exact: true })).toBeVisible();
 	await expect(page.getByTestId('log-line').filter({ hasText: 'nest-5 reached' })).toHaveCount(1);
@@ -85,9 +79,9 @@ test('a depth-5 subflow tree is shown whole, and its deepest run logs in the tai
 });
 
 test('all 301 task runs are reachable: pages, filters by state and name, and a task-run page with its retries', async ({ page }) => {
-	test.setTimeout(240_000);
+	test.setTimeout(testBudgetMs(RUN_MS));
 	const { tasks } = await fixtureRuns();
-	await waitForState(tasks.id, ['COMPLETED', 'FAILED'], 200_000);
+	await waitForState(tasks.id, ['COMPLETED', 'FAILED'], RUN_MS);
 	await openLive(page, `/runs/${tasks.id}`);
 	await expect(page.getByTestId('task-count')).toContainText('301 task runs · page 1 of 7');
 	await page.getByRole('navigation', { name: 'Task run pages' }).getByRole('link', { name: 'Next' }).click();
@@ -111,9 +105,9 @@ test('all 301 task runs are reachable: pages, filters by state and name, and a t
 });
 
 test('a fan-out of runs that are not Flowdeck tables counts "runs"', async ({ page }) => {
-	test.setTimeout(240_000);
+	test.setTimeout(testBudgetMs(RUN_MS));
 	const { fanOut } = await fixtureRuns();
-	await waitForFinalTree(fanOut.id, 200_000);
+	await waitForFinalTree(fanOut.id, RUN_MS);
 	await openLive(page, `/runs/${fanOut.id}`);
 	await expect(page.getByTestId('fanout-progress')).toContainText('2 of 2 runs done');
 	await expect(page.getByTestId('fanout-progress')).not.toContainText('tables');
@@ -123,7 +117,7 @@ test.describe('the parameter form of a 30-parameter flow', () => {
 	const path = async () => `/deployments/${(await testPrefect().deployments.byName('many-params', 'fixture')).id}`;
 
 	test('shows defaults exactly, never a secret, and leaves untouched fields to the deployment', async ({ page }) => {
-		test.setTimeout(180_000);
+		test.setTimeout(testBudgetMs(RUN_MS));
 		await openLive(page, await path());
 		await expect(page.getByLabel(/^big/)).toHaveValue('1152921504606846976');
 		await expect(page.getByLabel(/^p29/)).toHaveValue('9223372036854775807');
@@ -136,7 +130,7 @@ test.describe('the parameter form of a 30-parameter flow', () => {
 		const run = await testPrefect().flowRuns.get(page.url().split('/').at(-1)!);
 		// Only what was changed is sent: Prefect then applies the flow's own defaults (exact, secret, None).
 		expect(run.parameters).toEqual({ source: { name: 'warehouse', limits: { max_rows: 5 } } });
-		await waitForState(run.id, ['COMPLETED'], 150_000);
+		await waitForState(run.id, ['COMPLETED'], RUN_MS);
 		const received = (await testPrefect().logs.filter({ logs: { flow_run_id: { any_: [run.id] } } })).find((log) => log.message.startsWith('received '));
 		expect(JSON.parse(received!.message.slice('received '.length))).toMatchObject({ big: 1152921504606846976, token_is_default: true, dry_run: null });
 		expect(received!.message).toContain('"big": 1152921504606846976');
