@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrefectClient } from '#lib/prefect/client.ts';
 import { parseConfig, prefectProcessEnv } from '#lib/server/config.ts';
-import { deployFlows } from './deploy.ts';
+import { deployFixtureFlows, deployFlows } from './deploy.ts';
 import { startLocalServer } from './local-server.ts';
 import { freePort } from './processes.ts';
 import { setupServer } from './setup.ts';
@@ -56,6 +56,7 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
 		await setupServer(prefect, { workPool: cfg.PREFECT_WORK_POOL, tag: cfg.PREFECT_CONCURRENCY_TAG, limit: cfg.PREFECT_CONCURRENCY_LIMIT });
 		log('deploying flows');
 		await deployFlows(env, () => {});
+		await deployFixtureFlows(env, () => {});
 		const workers = await superviseWorkers({ count: options.workers, pool: cfg.PREFECT_WORK_POOL, env, onLine: () => {} });
 		stops.push(workers.stop);
 		if (!(await reportOnline(prefect, cfg.PREFECT_WORK_POOL, workers.names, log, START_MS))) throw new Error('workers did not come online');

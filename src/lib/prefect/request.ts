@@ -7,6 +7,7 @@ import ky, { isHTTPError, isNetworkError, isTimeoutError } from 'ky';
 import type { z } from 'zod';
 import { DetailBody, ValidationErrorBody } from './schemas.ts';
 import { PrefectError } from './errors.ts';
+import { parseJsonExact, stringifyJson } from '../json.ts';
 
 export interface PrefectConnection {
 	/** e.g. http://127.0.0.1:4200/api */
@@ -64,7 +65,10 @@ export function createRequester(connection: PrefectConnection): Requester {
 		timeout: connection.timeoutMs ?? 10_000,
 		throwHttpErrors: true,
 		fetch: connection.fetch,
-		redirect: 'manual'
+		redirect: 'manual',
+		// Parameters may hold integers past 2^53: read and sent back exactly (BigInt), never rounded.
+		parseJson: (text) => parseJsonExact(text),
+		stringifyJson
 	});
 
 	const busyRetryMs = connection.busyRetryMs ?? DEFAULT_BUSY_RETRY_MS;
