@@ -70,7 +70,8 @@ async function signIn(page: import('@playwright/test').Page, next: string) {
 	await page.getByLabel('Username').fill('alice');
 	await page.getByLabel('Password').fill('alice-Secret-1');
 	await page.getByRole('button', { name: 'Sign in' }).click();
-	await expect(page).toHaveURL(`${flowdeck.url}${next}`);
+	// The URL changes once the page signed in to has loaded: on a loaded machine that can take a while.
+	await expect(page).toHaveURL(`${flowdeck.url}${next}`, { timeout: 60_000 });
 }
 
 test('live pages go to /login, back to themselves, when the workbench ends the session or another tab signs out', async ({ context }) => {
