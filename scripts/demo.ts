@@ -1,5 +1,5 @@
 /** npm run demo — the whole stack on the embedded default: local Prefect, setup, deploy, workers, UI. */
-import { prefectHome, prefectProcessEnv } from '#lib/server/config.ts';
+import { prefectHome, prefectProcessEnv } from './lib/prefect-env.ts';
 import { cliClient, cliConfig, main } from './lib/cli.ts';
 import { deployFlows } from './lib/deploy.ts';
 import { startLocalServer } from './lib/local-server.ts';

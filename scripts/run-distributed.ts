@@ -2,7 +2,7 @@
 import { cliArgs, cliClient, cliConfig, fail, main } from './lib/cli.ts';
 import { followRun } from './lib/follow.ts';
 import { parseEtlArgs } from './lib/etl-args.ts';
-import { ORCHESTRATOR } from '#lib/prefect/deployments.ts';
+import { ORCHESTRATOR } from './lib/deployment-names.ts';
 
 
 

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { fail, main } from './lib/cli.ts';
 import { freePort, run, start, waitFor } from './lib/processes.ts';
 import { repoRoot } from './lib/python.ts';
-import { startTestStack, type TestStack } from './lib/stack.ts';
+import { startTestStack, type TestStack } from '../tests/helpers/start-stack.ts';
 import { ensureSystemPackages } from './lib/system-packages.ts';
 
 const resultsDir = join(repoRoot, 'test-results');

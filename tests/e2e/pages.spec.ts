@@ -1,6 +1,6 @@
 /** Every page renders real data from the stack's Prefect, and bad ids give a 404 page. */
 import { expect, test } from '@playwright/test';
-import { ORCHESTRATOR, TABLE_CHILD, TASK_PARALLEL } from '#lib/prefect/deployments.ts';
+import { ORCHESTRATOR, TABLE_CHILD, TASK_PARALLEL } from '../../scripts/lib/deployment-names.ts';
 import { testPrefect } from '../helpers/stack.ts';
 import { seed, type Seeded } from './seed.ts';
 import { LAPTOP, PHONE, screenshot } from './shots.ts';

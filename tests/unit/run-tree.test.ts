@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toRunView } from '#lib/prefect/models.ts';
 import type { FlowRun, StateType } from '#lib/prefect/schemas.ts';
-import { progressOf, summarizeTree, type RunRow } from '#lib/runs/tree.ts';
+import { progressOf, summarizeTree, type TreeRow } from '#lib/runs/tree.ts';
 
 function run(id: string, state: StateType | null, extra: Partial<FlowRun> = {}) {
 	return toRunView({
@@ -12,11 +12,11 @@ function run(id: string, state: StateType | null, extra: Partial<FlowRun> = {}) 
 }
 
 const root = run('root', 'RUNNING', { parameters: { tables: 5 } });
-const phases: RunRow[] = [
+const phases: TreeRow[] = [
 	{ run: run('pre', 'COMPLETED', { parent_task_run_id: 't' }), parentId: 'root' },
 	{ run: run('fanout', 'RUNNING', { parent_task_run_id: 't' }), parentId: 'root' }
 ];
-const table = (id: string, state: StateType): RunRow => ({ run: run(id, state, { deployment_id: 'child', parent_task_run_id: 't' }), parentId: 'fanout' });
+const table = (id: string, state: StateType): TreeRow => ({ run: run(id, state, { deployment_id: 'child', parent_task_run_id: 't' }), parentId: 'fanout' });
 
 describe('run tree from rows', () => {
 	it('has no fan-out progress before the first fan-out run exists (and none for a run without fan-out)', () => {

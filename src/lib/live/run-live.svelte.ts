@@ -4,7 +4,7 @@
  * so a reconnect (replayed events or a fresh snapshot) never loses or repeats a line.
  */
 import type { LogView, RunView, TaskRunView } from '#lib/prefect/models.ts';
-import { summarizeTree, type RunRow } from '#lib/runs/tree.ts';
+import { summarizeTree, type TreeRow } from '#lib/runs/tree.ts';
 import type { RunDetail } from '#lib/server/run-detail.ts';
 import type { ChildrenChange, RunSnapshot } from '#lib/server/live/run-feed.ts';
 import { openLiveStream, type LiveStatus, type UpstreamStatus } from './stream.ts';
@@ -18,7 +18,7 @@ export class RunLive {
 	upstream: UpstreamStatus = $state({ reachable: true });
 	/** Ticks every second while the page is open, for the elapsed time of a running run. */
 	now = $state(Date.now());
-	private rows = new Map<string, RunRow>();
+	private rows = new Map<string, TreeRow>();
 	/** Fixed at construction: connect() must read no reactive state, or the page's effect would reconnect on every update. */
 	private readonly streamUrl: string;
 
@@ -75,7 +75,7 @@ export class RunLive {
 		};
 	}
 
-	private applyRows(changed: RunRow[]): void {
+	private applyRows(changed: TreeRow[]): void {
 		for (const row of changed) this.rows.set(row.run.id, row);
 		const rows = [...this.rows.values()];
 		this.detail = { ...this.detail, rows, tree: summarizeTree(this.detail.run, rows) };

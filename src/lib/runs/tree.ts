@@ -6,7 +6,8 @@ import type { RunView } from '#lib/prefect/models.ts';
 import type { StateType } from '#lib/prefect/schemas.ts';
 import { isFailedState } from '#lib/prefect/states.ts';
 
-export interface RunRow {
+/** One descendant of a run with its parent: the run page builds its tree from these (the /runs list has RunsPageRow). */
+export interface TreeRow {
 	run: RunView;
 	/** The flow run this one was started from (the root for its direct children). */
 	parentId: string;
@@ -74,7 +75,7 @@ export function declaredFanOut(root: RunView): number {
 	return typeof declared === 'number' && Number.isInteger(declared) && declared > 0 ? declared : 0;
 }
 
-export function summarizeTree(root: RunView, rows: RunRow[]): RunTreeSummary {
+export function summarizeTree(root: RunView, rows: TreeRow[]): RunTreeSummary {
 	const childrenOf = new Map<string, RunView[]>();
 	for (const { run, parentId } of rows) {
 		const siblings = childrenOf.get(parentId);

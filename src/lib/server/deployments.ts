@@ -3,7 +3,7 @@ import { fail, redirect } from '@sveltejs/kit';
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
 import { namesOf, toDeploymentView, toRunView, type DeploymentView, type RunView } from '#lib/prefect/models.ts';
-import { fieldsFromSchema, readTriggerForm, submittedOf, type ParameterField } from '#lib/deployments/parameter-form.ts';
+import { fieldsFromSchema, readTriggerForm, submittedOf, type ParameterField } from '#lib/parameter-form.ts';
 import { recentRuns, requireUuid, type RecentRun } from './lookups.ts';
 
 export interface DeploymentRow {

@@ -4,7 +4,6 @@
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import {
-	logLevels,
 	toLogView,
 	toRunView,
 	toStateChangeView,
@@ -14,7 +13,8 @@ import {
 	type StateChangeView,
 	type TaskRunView
 } from '#lib/prefect/models.ts';
-import { summarizeTree, type RunRow, type RunTreeSummary } from '#lib/runs/tree.ts';
+import { logLevels } from '#lib/format.ts';
+import { summarizeTree, type TreeRow, type RunTreeSummary } from '#lib/runs/tree.ts';
 import { namesFor, requireUuid } from './lookups.ts';
 import { loadRunTree, runRows, type RunTree } from './run-tree.ts';
 
@@ -35,7 +35,7 @@ export interface RunDetail {
 	taskRuns: TaskRunView[];
 	taskRunsTruncated: boolean;
 	/** Every descendant with its parent: the live page rebuilds `tree` from these as they change. */
-	rows: RunRow[];
+	rows: TreeRow[];
 	tree: RunTreeSummary;
 	logs: LogTail;
 }

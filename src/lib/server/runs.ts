@@ -6,7 +6,7 @@ import { parseRunsQuery, runSorts, runsHref, RUNS_PAGE_SIZE, serializeRunsQuery,
 import { countDescendants, type ChildCount } from './run-tree.ts';
 import { namesFor } from './lookups.ts';
 
-export interface RunRow {
+export interface RunsPageRow {
 	run: RunView;
 	children: ChildCount | null;
 }
@@ -18,7 +18,7 @@ export interface Choice {
 
 export interface RunsPage {
 	query: RunsQuery;
-	rows: RunRow[];
+	rows: RunsPageRow[];
 	/** Runs matching the view (the count is bounded by the view's time window). */
 	total: number;
 	pages: number;

@@ -10,7 +10,7 @@ import { loadRunsPage, type RunsPage } from '#lib/server/runs.ts';
 import { serializeRunsQuery, type RunsQuery } from '#lib/runs/query.ts';
 import { loadDashboard, type Dashboard } from '../dashboard.ts';
 import type { Activity, Feed, FeedTick } from './hub.ts';
-import { liveHub } from './index.ts';
+import { liveHub } from './process-hub.ts';
 import { eventStream } from './sse.ts';
 
 export interface PageSource<T> {

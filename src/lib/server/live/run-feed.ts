@@ -6,7 +6,7 @@
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { emptyNames, toLogView, toRunView, toTaskRunView, withoutDuration, type LogView, type NameLookup, type RunView, type TaskRunView } from '#lib/prefect/models.ts';
 import type { StateType } from '#lib/prefect/schemas.ts';
-import { countStates, summarizeTree, type RunRow, type RunTreeSummary } from '#lib/runs/tree.ts';
+import { countStates, summarizeTree, type TreeRow, type RunTreeSummary } from '#lib/runs/tree.ts';
 import { namesFor } from '../lookups.ts';
 import { logCriteria, TASK_RUNS } from '../run-detail.ts';
 import { loadRunTree, runRows, treeIsActive, treeIsFinal, type RunTree } from '../run-tree.ts';
@@ -20,7 +20,7 @@ const MAX_NEW_LOG_LINES = 2000;
 
 export interface RunSnapshot {
 	run: RunView;
-	rows: RunRow[];
+	rows: TreeRow[];
 	tree: RunTreeSummary;
 	taskRuns: TaskRunView[];
 	logs: LogView[];
@@ -36,7 +36,7 @@ export interface ChildrenChange {
 	levels: LevelCounts[];
 	progress: RunTreeSummary['progress'];
 	/** New rows, and rows whose state or times changed, at any level. */
-	changed: RunRow[];
+	changed: TreeRow[];
 }
 
 const signature = (view: { durationSeconds: number }) => JSON.stringify(withoutDuration(view));

@@ -1,4 +1,4 @@
-import { liveHub } from '#lib/server/live/index.ts';
+import { liveHub } from '#lib/server/live/process-hub.ts';
 import { RunFeed } from '#lib/server/live/run-feed.ts';
 import { eventStream } from '#lib/server/live/sse.ts';
 import { requireUuid } from '#lib/server/lookups.ts';
