@@ -1,15 +1,18 @@
 import type { Handle, HandleServerError } from '@sveltejs/kit/hooks';
 import { handleAuth } from '#lib/auth/handle.ts';
 import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
+import { malformedIdError } from '#lib/server/not-found.ts';
 
 /** Resumes the session, guards pages in per-user workbench mode, and sets locals.prefect with the request's credentials. */
 export const handle: Handle = handleAuth;
 
 /**
  * A Prefect failure anywhere in a load becomes a clear error page with the right status; anything else
- * unexpected gets a generic message, with details only in the server log.
+ * unexpected gets a generic message, with details only in the server log. A malformed id (no route matches it)
+ * gets the same clear 404 as an unknown one.
  */
 export const handleError: HandleServerError = (input) => {
+	if (input.kind === 'framework' && input.error.status === 404) return malformedIdError(input.event.url.pathname);
 	if (input.kind !== 'unknown') return;
 	if (isPrefectError(input.error)) {
 		const view = describePrefectError(input.error);

@@ -111,6 +111,11 @@ test('a malformed or unknown id is a 404 page, not an error', async ({ page }) =
 		expect(response?.status(), path).toBe(404);
 		await expect(page.getByRole('alert')).toContainText('Not found');
 	}
+	// A malformed id matches no route, yet its page still says what it is.
+	await page.goto('/runs/not-an-id');
+	await expect(page.getByRole('alert')).toContainText('No flow run has the id "not-an-id".');
+	await page.goto('/flows/123');
+	await expect(page.getByRole('alert')).toContainText('No flow has the id "123".');
 });
 
 test.describe('in Tokyo', () => {

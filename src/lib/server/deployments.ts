@@ -4,7 +4,7 @@ import type { PrefectClient } from '#lib/prefect/client.ts';
 import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
 import { namesOf, toDeploymentView, toRunView, type DeploymentView, type RunView } from '#lib/prefect/models.ts';
 import { fieldsFromSchema, readTriggerForm, submittedOf, type ParameterField } from '#lib/parameter-form.ts';
-import { recentRuns, requireUuid, type RecentRun } from './lookups.ts';
+import { recentRuns, type RecentRun } from './lookups.ts';
 
 export interface DeploymentRow {
 	deployment: DeploymentView;
@@ -30,8 +30,7 @@ export interface DeploymentPage {
 const LATEST_RUNS = 10;
 
 /** The deployment, then in parallel its flow (name) and latest runs. */
-export async function loadDeploymentPage(prefect: PrefectClient, rawId: string): Promise<DeploymentPage> {
-	const id = requireUuid(rawId, 'deployment');
+export async function loadDeploymentPage(prefect: PrefectClient, id: string): Promise<DeploymentPage> {
 	const deployment = await prefect.deployments.get(id);
 	const [flow, runs] = await Promise.all([
 		prefect.flows.get(deployment.flow_id),
@@ -49,8 +48,7 @@ export async function loadDeploymentPage(prefect: PrefectClient, rawId: string):
  * The trigger form's action: the submitted values are checked against the deployment's schema here, and only
  * a valid form reaches Prefect; on success the browser goes to the new run.
  */
-export async function triggerDeployment(prefect: PrefectClient, rawId: string, form: FormData) {
-	const id = requireUuid(rawId, 'deployment');
+export async function triggerDeployment(prefect: PrefectClient, id: string, form: FormData) {
 	const deployment = await prefect.deployments.get(id);
 	const result = readTriggerForm(fieldsFromSchema(deployment.parameter_openapi_schema, deployment.parameters), submittedOf(form));
 	if (!result.ok) return fail(400, { message: 'Some values are not valid: see the highlighted fields.', errors: result.errors, values: result.values });

@@ -15,7 +15,7 @@ import {
 } from '#lib/prefect/models.ts';
 import { logLevels } from '#lib/format.ts';
 import { summarizeTree, type TreeRow, type RunTreeSummary } from '#lib/runs/tree.ts';
-import { namesFor, requireUuid } from './lookups.ts';
+import { namesFor } from './lookups.ts';
 import { loadRunTree, runRows, type RunTree } from './run-tree.ts';
 
 export const LOG_TAIL = 200;
@@ -49,8 +49,7 @@ export function parseLogLevel(raw: string | null): number {
  * In parallel: the run with its descendants (a batched query per level), its state history, task runs, log
  * tail, and the parent run (via the parent task run); then the names of every flow and deployment shown.
  */
-export async function loadRunDetail(prefect: PrefectClient, rawId: string, level = 0): Promise<RunDetail> {
-	const id = requireUuid(rawId, 'flow run');
+export async function loadRunDetail(prefect: PrefectClient, id: string, level = 0): Promise<RunDetail> {
 	const [tree, states, tasks] = await Promise.all([
 		loadRunTree(prefect, id, { withLinks: true }),
 		prefect.flowRuns.states(id),
@@ -84,8 +83,7 @@ export function logCriteria(tree: RunTree, level: number) {
 const DOWNLOAD_MAX = 10_000;
 
 /** Every log line of a run and its descendants (up to 10 000, oldest first) as plain text, for download. */
-export async function runLogText(prefect: PrefectClient, rawId: string, level = 0): Promise<string> {
-	const id = requireUuid(rawId, 'flow run');
+export async function runLogText(prefect: PrefectClient, id: string, level = 0): Promise<string> {
 	const logs = await prefect.logs.filterAll({ logs: logCriteria(await loadRunTree(prefect, id), level), sort: 'TIMESTAMP_ASC' }, DOWNLOAD_MAX);
 	return logs
 		.map(toLogView)
