@@ -6,7 +6,8 @@
 import { createInterface } from 'node:readline';
 import { cookieHeader, type CookieJar } from '#lib/auth/cookies.ts';
 import { authModeOf, describeAuthMode } from '#lib/auth/mode.ts';
-import { apiKeyHeaders, jarCredentials, type UpstreamCredentials } from '#lib/auth/upstream.ts';
+import type { UpstreamCredentials } from '#lib/prefect/request.ts';
+import { apiKeyHeaders, jarCredentials } from '#lib/auth/upstream.ts';
 import { createWorkbenchClient, WorkbenchError, type SignInFailure } from '#lib/auth/workbench.ts';
 import { isPrefectError, type PrefectErrorKind } from '#lib/prefect/errors.ts';
 import { displayUrl } from '#lib/prefect/request.ts';

@@ -1,10 +1,10 @@
-import type { Handle, HandleServerError } from '@sveltejs/kit/hooks';
-import { handleAuth } from '#lib/auth/handle.ts';
+import { sequence, type Handle, type HandleServerError } from '@sveltejs/kit/hooks';
+import { guard, resumeSession } from '#lib/auth/handle.ts';
 import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
 import { malformedIdError } from '#lib/server/not-found.ts';
 
 /** Resumes the session, guards pages in per-user workbench mode, and sets locals.prefect with the request's credentials. */
-export const handle: Handle = handleAuth;
+export const handle: Handle = sequence(resumeSession, guard);
 
 /**
  * A Prefect failure anywhere in a load becomes a clear error page with the right status; anything else

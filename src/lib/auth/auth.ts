@@ -9,7 +9,8 @@ import { authModeOf, type AuthMode } from './mode.ts';
 import { createServiceAccount, type ServiceAccount } from './service-account.ts';
 import { createMemorySessionStore, type Session, type SessionStore } from './session-store.ts';
 import { createLoginThrottle, type LoginThrottle } from './throttle.ts';
-import { apiKeyHeaders, jarCredentials, type UpstreamCredentials } from './upstream.ts';
+import type { UpstreamCredentials } from '#lib/prefect/request.ts';
+import { apiKeyHeaders, jarCredentials } from './upstream.ts';
 import { createWorkbenchClient, signInMessages, WorkbenchError, type WorkbenchClient } from './workbench.ts';
 
 export interface Auth {

@@ -1,7 +1,7 @@
 /**
- * SvelteKit side of authentication: the session cookie, the `handle` step that resumes the session and gives
- * each request a Prefect client with its upstream credentials, the guard that sends people without a session to
- * /login, and the sign-in/sign-out form actions.
+ * SvelteKit side of authentication: the session cookie, the two `handle` steps (resumeSession gives each request
+ * its session and a Prefect client with its upstream credentials; guard sends people without a session to
+ * /login), and the sign-in/sign-out form actions.
  */
 import { fail, json, redirect, type RequestEvent } from '@sveltejs/kit';
 import type { Handle } from '@sveltejs/kit/hooks';
@@ -31,7 +31,8 @@ export function sessionCookie(auth: Auth, url: URL) {
 	};
 }
 
-export const handleAuth: Handle = async ({ event, resolve }) => {
+/** Resumes the request's session (dropping a cookie that names none) and sets locals.auth and locals.prefect. */
+export const resumeSession: Handle = async ({ event, resolve }) => {
 	const current = auth();
 	const cookie = sessionCookie(current, event.url);
 	const id = event.cookies.get(cookie.name);
@@ -46,15 +47,23 @@ export const handleAuth: Handle = async ({ event, resolve }) => {
 		await current.sessions.destroy(session.id);
 	};
 	event.locals.prefect = prefectClientFor(current.cfg, session ? sessionCredentials(current, session, onExpired) : sharedCredentials(current));
+	return resolve(event);
+};
 
-	const guarded = requiresSignIn(current.mode) && !publicPaths.has(event.url.pathname);
-	if (guarded && !session) return refuse(event);
+/**
+ * In per-user mode, only /login and /healthz answer without a session; a request during which upstream ended the
+ * session goes to /login (a live stream tells its page itself, with `auth-expired`).
+ */
+export const guard: Handle = async ({ event, resolve }) => {
+	const guarded = requiresSignIn(event.locals.auth.mode) && !publicPaths.has(event.url.pathname);
+	if (guarded && !event.locals.auth.session) return refuse(event);
 	const response = await resolve(event);
-	if (guarded && state.expired && !response.headers.get('content-type')?.startsWith('text/event-stream')) {
+	if (guarded && event.locals.auth.expired && !response.headers.get('content-type')?.startsWith('text/event-stream')) {
 		// The response is already generated (cookies.delete is over): clear the cookie on the redirect itself.
+		const cookie = sessionCookie(auth(), event.url);
 		return new Response(null, {
 			status: 303,
-			headers: { location: loginLocation(returnPath(event), true), 'set-cookie': `${cookie.name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax${cookie.options.secure ? '; Secure' : ''}` }
+			headers: { location: loginLocation(returnPath(event), true), 'set-cookie': event.cookies.serialize(cookie.name, '', { ...cookie.options, maxAge: 0 }) }
 		});
 	}
 	return response;

@@ -3,10 +3,8 @@
  * upstream jar, Authorization for an API key), `onUnauthorized()` for a 401, and a `fetch` that keeps the cookies a
  * workbench re-issues on API answers (sliding sessions), so they never go anywhere but the jar.
  */
-import type { PrefectConnection } from '#lib/prefect/request.ts';
+import type { UpstreamCredentials } from '#lib/prefect/request.ts';
 import { cookieHeader, mergeCookies, type CookieJar } from './cookies.ts';
-
-export type UpstreamCredentials = Pick<PrefectConnection, 'headers' | 'onUnauthorized' | 'fetch'>;
 
 export const apiKeyHeaders = (apiKey: string | undefined): Record<string, string> => (apiKey ? { authorization: `Bearer ${apiKey}` } : {});
 
