@@ -2,7 +2,7 @@
 import { fail } from '@sveltejs/kit';
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { toConcurrencyLimitView, toStateView, type ConcurrencyLimitView, type StateView } from '#lib/prefect/models.ts';
-import { asFormFailure } from './run-actions.ts';
+import { asFormFailure } from './form-actions.ts';
 
 export interface SlotHolder {
 	taskRunId: string;

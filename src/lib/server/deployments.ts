@@ -1,9 +1,9 @@
 /** /deployments and /deployments/[id]: the table, one deployment's details and its trigger form. */
 import { fail, redirect } from '@sveltejs/kit';
 import type { PrefectClient } from '#lib/prefect/client.ts';
-import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
 import { namesOf, toDeploymentView, toRunView, type DeploymentView, type RunView } from '#lib/prefect/models.ts';
 import { fieldsFromSchema, readTriggerForm, submittedOf, type ParameterField } from '#lib/parameter-form.ts';
+import { asFormFailure } from './form-actions.ts';
 import { recentRuns, type RecentRun } from './lookups.ts';
 
 export interface DeploymentRow {
@@ -52,13 +52,12 @@ export async function triggerDeployment(prefect: PrefectClient, id: string, form
 	const deployment = await prefect.deployments.get(id);
 	const result = readTriggerForm(fieldsFromSchema(deployment.parameter_openapi_schema, deployment.parameters), submittedOf(form));
 	if (!result.ok) return fail(400, { message: 'Some values are not valid: see the highlighted fields.', errors: result.errors, values: result.values });
-	let runId: string;
-	try {
-		runId = (await prefect.deployments.createFlowRun(id, result.run)).id;
-	} catch (error) {
-		if (!isPrefectError(error)) throw error;
-		const view = describePrefectError(error);
-		return fail(view.status, { message: `${view.title}: ${view.message}`, errors: {}, values: result.ok ? submittedOf(form) : {} });
-	}
-	redirect(303, `/runs/${runId}`);
+	// A refusal shows the form again with what was entered.
+	return asFormFailure(
+		async () => {
+			const run = await prefect.deployments.createFlowRun(id, result.run);
+			redirect(303, `/runs/${run.id}`);
+		},
+		{ errors: {}, values: submittedOf(form) }
+	);
 }

@@ -2,9 +2,7 @@
  * What the run pages change in Prefect: cancel (one run, its descendants, or a selection), run again with the
  * same parameters, and re-run the failed children of a fan-out.
  */
-import { fail, type ActionFailure } from '@sveltejs/kit';
 import type { PrefectClient } from '#lib/prefect/client.ts';
-import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
 import type { FlowRun, NewState } from '#lib/prefect/schemas.ts';
 import { isUuid } from '#lib/runs/query.ts';
 import { isFailedState, isFinalState } from '#lib/prefect/states.ts';
@@ -95,15 +93,4 @@ export async function rerunFailedChildren(prefect: PrefectClient, rootId: string
 		})
 	);
 	return { created: created.map((run) => run.id) };
-}
-
-/** A Prefect refusal during an action becomes a form message with its status, never a 500. */
-export async function asFormFailure<T>(work: () => Promise<T>): Promise<T | ActionFailure<{ message: string }>> {
-	try {
-		return await work();
-	} catch (error) {
-		if (!isPrefectError(error)) throw error;
-		const view = describePrefectError(error);
-		return fail(view.status, { message: `${view.title}: ${view.message}` });
-	}
 }

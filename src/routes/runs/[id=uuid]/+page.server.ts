@@ -1,5 +1,6 @@
 import { fail, redirect } from '@sveltejs/kit';
-import { asFormFailure, cancelRun, describeCancel, rerunFailedChildren, runAgain } from '#lib/server/run-actions.ts';
+import { asFormFailure } from '#lib/server/form-actions.ts';
+import { cancelRun, describeCancel, rerunFailedChildren, runAgain } from '#lib/server/run-actions.ts';
 import { loadRunDetail, parseLogLevel } from '#lib/server/run-detail.ts';
 import type { Actions, PageServerLoad } from './$types';
 
