@@ -51,7 +51,7 @@ async function openStreams(url: string, count: number): Promise<{ streams: SseCo
 	return { streams, failed };
 }
 
-async function main(): Promise<void> {
+export async function sseBench(): Promise<void> {
 	console.log('building the UI…');
 	await run('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: repoRoot, quiet: true });
 	const home = mkdtempSync(join(tmpdir(), 'flowdeck-bench-'));
@@ -120,10 +120,3 @@ async function measureLatency(prefect: ReturnType<typeof createPrefectClient>, r
 	return delays;
 }
 
-const which = process.argv[2];
-if (which !== 'sse') {
-	console.error('usage: npm run bench -- sse');
-	process.exit(2);
-}
-await main();
-process.exit(0);

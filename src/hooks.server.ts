@@ -1,7 +1,11 @@
-import { sequence, type Handle, type HandleServerError } from '@sveltejs/kit/hooks';
-import { guard, resumeSession } from '#lib/auth/handle.ts';
+import { sequence, type Handle, type HandleServerError, type ServerInit } from '@sveltejs/kit/hooks';
+import { guard, resumeSession, sharedPrefectClient } from '#lib/auth/handle.ts';
 import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
 import { malformedIdError } from '#lib/server/not-found.ts';
+import { startSlotReconciler } from '#lib/server/slot-reconciler.ts';
+
+/** Background work of the server process: the leaked-slot reconciler, when enabled. */
+export const init: ServerInit = () => startSlotReconciler(sharedPrefectClient);
 
 /** Resumes the session, guards pages in per-user workbench mode, and sets locals.prefect with the request's credentials. */
 export const handle: Handle = sequence(resumeSession, guard);

@@ -1,5 +1,6 @@
 /** Child processes in their own process group, with prefixed output and a stop that leaves no orphan. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 
@@ -42,8 +43,14 @@ export function start(command: string, args: string[], options: StartOptions = {
 		child.once('exit', (code, signal) => resolvePromise(code ?? (signal ? 128 : null)));
 		child.once('error', () => resolvePromise(127));
 	});
-	return { child, exited, stop: (graceMs = 8000) => stopGroup(child, exited, graceMs) };
+	const managed: Managed = { child, exited, stop: (graceMs = 8000) => stopGroup(child, exited, graceMs) };
+	running.add(managed);
+	void exited.then(() => running.delete(managed));
+	return managed;
 }
+
+/** Children still running: a Ctrl-C stops them all, whoever started them. */
+const running = new Set<Managed>();
 
 async function stopGroup(child: ChildProcess, exited: Promise<number | null>, graceMs: number): Promise<void> {
 	if (child.pid === undefined) return;
@@ -59,7 +66,47 @@ async function stopGroup(child: ChildProcess, exited: Promise<number | null>, gr
 	await exited;
 	clearTimeout(timer);
 	// Grandchildren (flow-run processes of a worker) may outlive the leader: end the group for good.
-	signalGroup('SIGKILL');
+	await endGroup(child.pid, 0);
+}
+
+/** Pids of the processes in process group `pgid`, the leader included (from /proc; [] elsewhere). */
+export function groupMembers(pgid: number): number[] {
+	let entries: string[];
+	try {
+		entries = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+	} catch {
+		return [];
+	}
+	const members: number[] = [];
+	for (const entry of entries) {
+		try {
+			// /proc/<pid>/stat: "pid (comm) state ppid pgrp …"; comm may hold spaces and parentheses.
+			const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+			const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+			if (Number(fields[2]) === pgid && fields[0] !== 'Z') members.push(Number(entry));
+		} catch {
+			/* exited meanwhile */
+		}
+	}
+	return members;
+}
+
+/** SIGTERM every process of group `pgid`, SIGKILL what is left after `graceMs`, and wait until the group is empty. */
+export async function endGroup(pgid: number, graceMs = 5000): Promise<void> {
+	const signal = (name: NodeJS.Signals) => {
+		try {
+			process.kill(-pgid, name);
+		} catch {
+			/* the group is gone */
+		}
+	};
+	if (graceMs > 0) {
+		signal('SIGTERM');
+		const deadline = Date.now() + graceMs;
+		while (groupMembers(pgid).length > 0 && Date.now() < deadline) await sleep(100);
+	}
+	signal('SIGKILL');
+	for (let waited = 0; groupMembers(pgid).length > 0 && waited < 5000; waited += 100) await sleep(100);
 }
 
 /** Runs a command to completion; rejects with its output when it fails. */
@@ -74,7 +121,11 @@ export async function run(command: string, args: string[], options: StartOptions
 		}
 	});
 	const code = await managed.exited;
-	if (code !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${code}):\n${lines.slice(-40).join('\n')}`);
+	if (code !== 0) {
+		// Output already shown is not repeated in the error.
+		const shown = !options.quiet && options.onLine !== undefined;
+		throw new Error(`${command} ${args.join(' ')} failed (exit ${code})${shown ? '' : `:\n${lines.slice(-40).join('\n')}`}`);
+	}
 	return lines.join('\n');
 }
 
@@ -115,18 +166,30 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 }
 
 let stopping = false;
+const cleanups: Array<() => Promise<void>> = [];
 
 /** True once SIGINT/SIGTERM started the shutdown: the shutdown handler, not the script's main, exits then. */
 export const isShuttingDown = () => stopping;
 
-/** Runs `cleanup` once on SIGINT/SIGTERM, then exits. */
-export function onShutdown(cleanup: () => Promise<void>): void {
+/** On SIGINT/SIGTERM: run the registered cleanups (last first), stop every child still running, exit 130/143. */
+export function handleSignals(): void {
 	const handler = (signal: NodeJS.Signals) => {
 		if (stopping) return;
 		stopping = true;
 		process.stdout.write(`\n${signal}: stopping…\n`);
-		void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+		void (async () => {
+			for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+			await Promise.all([...running].map((child) => child.stop()));
+		})().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
 	};
-	process.on('SIGINT', handler);
-	process.on('SIGTERM', handler);
+	if (process.listenerCount('SIGINT') === 0) {
+		process.on('SIGINT', handler);
+		process.on('SIGTERM', handler);
+	}
+}
+
+/** Runs `cleanup` on SIGINT/SIGTERM before the remaining children are stopped. */
+export function onShutdown(cleanup: () => Promise<void>): void {
+	cleanups.push(cleanup);
+	handleSignals();
 }

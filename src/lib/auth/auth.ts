@@ -6,11 +6,12 @@ import { PrefectError } from '#lib/prefect/errors.ts';
 import { config, type Config } from '#lib/server/config.ts';
 import { cookieHeader, jarExpired } from './cookies.ts';
 import { authModeOf, type AuthMode } from './mode.ts';
-import { createServiceAccount, type ServiceAccount } from './service-account.ts';
-import { createMemorySessionStore, type Session, type SessionStore } from './session-store.ts';
+import { createServiceAccount } from './service-account.ts';
+import { createMemorySessionStore, sessionShareKey, type Session, type SessionStore } from './session-store.ts';
+import { createRedisSessionStore } from './redis-sessions.ts';
 import { createLoginThrottle, type LoginThrottle } from './throttle.ts';
 import type { UpstreamCredentials } from '#lib/prefect/request.ts';
-import { apiKeyHeaders, jarCredentials } from './upstream.ts';
+import { apiKeyHeaders, jarCredentials, type CookieSource } from './upstream.ts';
 import { createWorkbenchClient, signInMessages, WorkbenchError, type WorkbenchClient } from './workbench.ts';
 
 export interface Auth {
@@ -19,7 +20,8 @@ export interface Auth {
 	sessions: SessionStore;
 	throttle: LoginThrottle;
 	workbench?: WorkbenchClient;
-	serviceAccount?: ServiceAccount;
+	/** Service-account mode: the shared upstream session. */
+	serviceAccount?: CookieSource;
 	now: () => number;
 }
 
@@ -43,9 +45,17 @@ export function createAuth(cfg: Config, now: () => number = Date.now): Auth {
 		now,
 		workbench,
 		serviceAccount: workbench && username && password ? createServiceAccount(() => workbench.signIn(username, password), now) : undefined,
-		sessions: createMemorySessionStore({ idleMs: cfg.FLOWDECK_SESSION_IDLE_MINUTES * 60_000, absoluteMs: cfg.FLOWDECK_SESSION_ABSOLUTE_HOURS * 3_600_000 }, { now }),
+		sessions: sessionStoreFor(cfg, now),
 		throttle: createLoginThrottle({ maxFailures: cfg.FLOWDECK_LOGIN_MAX_FAILURES, windowMs: cfg.FLOWDECK_LOGIN_WINDOW_MINUTES * 60_000, now })
 	};
+}
+
+/** The store FLOWDECK_SESSION_STORE names: this process's memory, or Redis shared by every instance. */
+function sessionStoreFor(cfg: Config, now: () => number): SessionStore {
+	const timeouts = { idleMs: cfg.FLOWDECK_SESSION_IDLE_MINUTES * 60_000, absoluteMs: cfg.FLOWDECK_SESSION_ABSOLUTE_HOURS * 3_600_000 };
+	if (cfg.FLOWDECK_SESSION_STORE === 'memory') return createMemorySessionStore(timeouts, { now });
+	// The configuration refuses a Redis store without a secret.
+	return createRedisSessionStore(cfg.FLOWDECK_SESSION_STORE, cfg.FLOWDECK_SESSION_SECRET!, timeouts, { now });
 }
 
 let processAuth: Auth | undefined;
@@ -58,48 +68,57 @@ export function auth(): Auth {
 /** Credentials shared by everyone: the service account's session (and key), the API key, or nothing. */
 export function sharedCredentials(auth: Auth): UpstreamCredentials {
 	const account = auth.serviceAccount;
-	if (!account) return { headers: () => apiKeyHeaders(auth.cfg.PREFECT_API_KEY) };
-	let used = 0;
-	return jarCredentials({
-		apiUrl: auth.cfg.PREFECT_API_URL,
-		apiKey: auth.cfg.PREFECT_API_KEY,
-		now: auth.now,
-		jar: async () => {
-			const current = await account.current();
-			used = current.generation;
-			return current.jar;
-		},
-		keep: (update) => account.keep(update),
-		onUnauthorized: () => account.renew(used)
-	});
+	// One credential for everyone: reads are shared between all viewers.
+	if (!account) return { headers: () => apiKeyHeaders(auth.cfg.PREFECT_API_KEY), shareKey: 'shared' };
+	return { ...jarCredentials({ apiUrl: auth.cfg.PREFECT_API_URL, apiKey: auth.cfg.PREFECT_API_KEY, now: auth.now, cookies: account }), shareKey: 'shared' };
+}
+
+/** Which session ended: Flowdeck's own (signed out, idle or absolute timeout) or the workbench one behind it. */
+export type SessionEnd = 'flowdeck' | 'workbench';
+
+export const sessionEndMessages: Record<SessionEnd, string> = {
+	flowdeck: 'your Flowdeck session ended (signed out, or no activity for too long): sign in again',
+	workbench: 'your workbench session expired: sign in again'
+};
+
+/** Whether a signed-in user's session still holds: null while it does, else which one ended. Cheap: no upstream call. */
+export async function sessionEnded(auth: Auth, session: Session): Promise<SessionEnd | null> {
+	if (!(await auth.sessions.isActive(session.id))) return 'flowdeck';
+	return jarExpired(session.upstream, auth.now()) ? 'workbench' : null;
 }
 
 /**
- * Credentials of a signed-in user: their upstream cookies. When those expire or upstream answers 401, the
- * session is over: `onExpired` ends it and the call fails as unauthorized (the hook sends the user to /login).
+ * Credentials of a signed-in user: their upstream cookies. When those expire or upstream refuses them, the
+ * session is over: `onEnded` ends it and the call fails as unauthorized (the hook sends the user to /login).
  * Every call also checks the session is still active, so a long-lived stream stops at sign-out or timeout.
  */
-export function sessionCredentials(auth: Auth, session: Session, onExpired: () => Promise<void>): UpstreamCredentials {
-	return jarCredentials({
+export function sessionCredentials(auth: Auth, session: Session, onEnded: (end: SessionEnd) => Promise<void>): UpstreamCredentials {
+	const credentials = jarCredentials({
 		apiUrl: auth.cfg.PREFECT_API_URL,
 		apiKey: auth.cfg.PREFECT_API_KEY,
 		now: auth.now,
-		jar: async () => {
-			if (jarExpired(session.upstream, auth.now()) || !(await auth.sessions.isActive(session.id))) {
-				await onExpired();
-				throw new PrefectError('unauthorized', 'your session ended: sign in again', 401);
+		cookies: {
+			async current() {
+				const ended = await sessionEnded(auth, session);
+				if (ended) {
+					await onEnded(ended);
+					throw new PrefectError('unauthorized', sessionEndMessages[ended], 401);
+				}
+				// A person's session never signs in again upstream: it has one generation.
+				return { jar: session.upstream, generation: 0 };
+			},
+			keep(_generation, update) {
+				session.upstream = update(session.upstream);
+				void auth.sessions.setUpstream(session.id, session.upstream);
+			},
+			async renew() {
+				await onEnded('workbench');
+				return false;
 			}
-			return session.upstream;
-		},
-		keep: (update) => {
-			session.upstream = update(session.upstream);
-			void auth.sessions.setUpstream(session.id, session.upstream);
-		},
-		onUnauthorized: async () => {
-			await onExpired();
-			return false;
 		}
 	});
+	// Reads are shared only within this session: users' upstream rights may differ.
+	return { ...credentials, shareKey: `session:${sessionShareKey(session.id)}` };
 }
 
 export type SignInResult = { ok: true; session: Session } | { ok: false; status: number; message: string; retryAfterSeconds?: number };

@@ -1,18 +1,27 @@
 import { fail, redirect } from '@sveltejs/kit';
+import { config } from '#lib/server/config.ts';
 import { asFormFailure } from '#lib/server/form-actions.ts';
-import { cancelRun, describeCancel, rerunFailedChildren, runAgain } from '#lib/server/run-actions.ts';
+import { cancelRun, describeCancel, markRunAs, rerunFailedChildren, runAgain } from '#lib/server/run-actions.ts';
 import { loadRunDetail, parseLogLevel } from '#lib/server/run-detail.ts';
+import { staleRunsOfTree } from '#lib/server/run-health.ts';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals, params, url }) => ({
-	detail: await loadRunDetail(locals.prefect, params.id, parseLogLevel(url.searchParams.get('level')))
-});
+export const load: PageServerLoad = async ({ locals, params, url }) => {
+	const { id } = params;
+	const [detail, stale] = await Promise.all([
+		loadRunDetail(locals.prefect, id, parseLogLevel(url.searchParams.get('level'))),
+		// Staleness is a hint: if it cannot be judged now the page still shows the run.
+		staleRunsOfTree(locals.prefect, id, config().FLOWDECK_STALE_AFTER_SECONDS * 1000).catch(() => [])
+	]);
+	return { detail, stale };
+};
 
 export const actions: Actions = {
 	cancel: async ({ locals, params, request }) => {
 		const descendants = (await request.formData()).get('descendants') === 'yes';
 		return asFormFailure(async () => ({ message: describeCancel(await cancelRun(locals.prefect, params.id, descendants)) }));
 	},
+	markAs: async ({ locals, params, request }) => markRunAs(locals.prefect, params.id, await request.formData()),
 	rerun: async ({ locals, params }) => {
 		const result = await asFormFailure(() => runAgain(locals.prefect, params.id));
 		if ('error' in result) return fail(409, { message: result.error });
