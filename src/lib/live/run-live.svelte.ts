@@ -6,8 +6,8 @@
 import type { LogView, RunView, TaskRunView } from '#lib/prefect/models.ts';
 import { summarizeTree, type TreeRow } from '#lib/runs/tree.ts';
 import type { RunDetail } from '#lib/server/run-detail.ts';
-import type { ChildrenChange, RunSnapshot } from '#lib/server/live/run-feed.ts';
-import { openLiveStream, type LiveStatus, type UpstreamStatus } from './stream.ts';
+import type { RunEvents, RunSnapshot, UpstreamStatus } from '#lib/live-events.ts';
+import { openLiveStream, type LiveStatus } from './stream.ts';
 
 /** Lines kept on the page (the download has them all). */
 const MAX_LOG_LINES = 2000;
@@ -37,15 +37,15 @@ export class RunLive {
 	});
 
 	connect(): () => void {
-		const close = openLiveStream(
+		const close = openLiveStream<RunEvents>(
 			this.streamUrl,
 			{
-				snapshot: (snapshot: RunSnapshot) => this.applySnapshot(snapshot),
-				run: (run: RunView) => this.applyRun(run),
-				children: (change: ChildrenChange) => this.applyRows(change.changed),
-				tasks: (change: { changed: TaskRunView[] }) => this.applyTasks(change.changed),
-				logs: (change: { lines: LogView[] }) => this.addLogs(change.lines),
-				upstream: (upstream: UpstreamStatus) => (this.upstream = upstream)
+				snapshot: (snapshot) => this.applySnapshot(snapshot),
+				run: (run) => this.applyRun(run),
+				children: (change) => this.applyRows(change.changed),
+				tasks: (change) => this.applyTasks(change.changed),
+				logs: (change) => this.addLogs(change.lines),
+				upstream: (upstream) => (this.upstream = upstream)
 			},
 			(status) => (this.status = status)
 		);

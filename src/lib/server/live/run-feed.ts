@@ -5,8 +5,8 @@
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { emptyNames, toLogView, toRunView, toTaskRunView, withoutDuration, type LogView, type NameLookup, type RunView, type TaskRunView } from '#lib/prefect/models.ts';
-import type { StateType } from '#lib/prefect/schemas.ts';
-import { countStates, summarizeTree, type TreeRow, type RunTreeSummary } from '#lib/runs/tree.ts';
+import type { ChildrenChange, LevelCounts, RunFeedEvents, RunSnapshot } from '#lib/live-events.ts';
+import { countStates, summarizeTree } from '#lib/runs/tree.ts';
 import { namesFor } from '../lookups.ts';
 import { logCriteria, TASK_RUNS } from '../run-detail.ts';
 import { loadRunTree, runRows, treeIsActive, treeIsFinal, type RunTree } from '../run-tree.ts';
@@ -18,30 +18,9 @@ export const SNAPSHOT_LOG_LINES = 500;
 const LOG_LOOKBACK_MS = 30_000;
 const MAX_NEW_LOG_LINES = 2000;
 
-export interface RunSnapshot {
-	run: RunView;
-	rows: TreeRow[];
-	tree: RunTreeSummary;
-	taskRuns: TaskRunView[];
-	logs: LogView[];
-}
-
-export interface LevelCounts {
-	depth: number;
-	total: number;
-	byState: Partial<Record<StateType, number>>;
-}
-
-export interface ChildrenChange {
-	levels: LevelCounts[];
-	progress: RunTreeSummary['progress'];
-	/** New rows, and rows whose state or times changed, at any level. */
-	changed: TreeRow[];
-}
-
 const signature = (view: { durationSeconds: number }) => JSON.stringify(withoutDuration(view));
 
-export class RunFeed implements Feed {
+export class RunFeed implements Feed<RunFeedEvents, RunSnapshot> {
 	private readonly runId: string;
 	private readonly level: number;
 	private names: NameLookup = emptyNames;
@@ -63,7 +42,7 @@ export class RunFeed implements Feed {
 		return this.current;
 	}
 
-	async tick(prefect: PrefectClient): Promise<FeedTick> {
+	async tick(prefect: PrefectClient): Promise<FeedTick<RunFeedEvents>> {
 		const tree = await loadRunTree(prefect, this.runId, { withLinks: true });
 		const runs = [tree.root, ...tree.levels.flat()];
 		const [names, tasks, logs] = await Promise.all([
@@ -81,7 +60,7 @@ export class RunFeed implements Feed {
 		const previousLogs = this.current?.logs ?? [];
 		this.current = { run, rows, tree: summary, taskRuns, logs: [...previousLogs, ...newLines].slice(-SNAPSHOT_LOG_LINES) };
 
-		const events: FeedTick['events'] = [];
+		const events: FeedTick<RunFeedEvents>['events'] = [];
 		if (updateSignature(this.rowSignatures, run.id, signature(run))) events.push({ event: 'run', data: run });
 		const changedRows = rows.filter((row) => updateSignature(this.rowSignatures, row.run.id, signature(row.run) + row.parentId));
 		if (changedRows.length) events.push({ event: 'children', data: { levels: levelCounts(tree), progress: summary.progress, changed: changedRows } satisfies ChildrenChange });
