@@ -3,23 +3,13 @@
  * each component of the page renders (and that a live update can replace part by part).
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
-import {
-	toLogView,
-	toRunView,
-	toStateChangeView,
-	toTaskRunView,
-	type LogView,
-	type RunView,
-	type StateChangeView,
-	type TaskRunView
-} from '#lib/prefect/models.ts';
+import { toLogView, toStateChangeView, type LogView, type RunView, type StateChangeView, type TaskRunView } from '#lib/prefect/models.ts';
 import { logLevels } from '#lib/format.ts';
-import { summarizeTree, type TreeRow, type RunTreeSummary } from '#lib/runs/tree.ts';
-import { namesFor } from './lookups.ts';
-import { loadRunTree, runRows, type RunTree } from './run-tree.ts';
+import type { RunTreeSummary, TreeRow } from '#lib/runs/tree.ts';
+import { logCriteria, readRun } from './run-read.ts';
+import { loadRunTree } from './run-tree.ts';
 
 export const LOG_TAIL = 200;
-export const TASK_RUNS = 200;
 
 export interface LogTail {
 	level: number;
@@ -45,39 +35,22 @@ export function parseLogLevel(raw: string | null): number {
 	return logLevels.some((known) => known.level === level) ? level : 0;
 }
 
-/**
- * In parallel: the run with its descendants (a batched query per level), its state history, task runs, log
- * tail, and the parent run (via the parent task run); then the names of every flow and deployment shown.
- */
+/** The run's read (server/run-read.ts: tree, task runs, names, the log tail, the parent run) and, in parallel, its state history. */
 export async function loadRunDetail(prefect: PrefectClient, id: string, level = 0): Promise<RunDetail> {
-	const [tree, states, tasks] = await Promise.all([
-		loadRunTree(prefect, id, { withLinks: true }),
-		prefect.flowRuns.states(id),
-		prefect.taskRuns.filter({ flow_runs: { id: { any_: [id] } }, sort: 'EXPECTED_START_TIME_ASC', limit: TASK_RUNS })
+	const [read, states] = await Promise.all([
+		readRun(prefect, id, { parent: true, logs: (tree) => prefect.logs.filter({ logs: logCriteria(tree, level), sort: 'TIMESTAMP_DESC', limit: LOG_TAIL }) }),
+		prefect.flowRuns.states(id)
 	]);
-	const parentTaskRunId = tree.root.parent_task_run_id;
-	const [names, parentTask, logs] = await Promise.all([
-		namesFor(prefect, [tree.root, ...tree.levels.flat()]),
-		parentTaskRunId ? prefect.taskRuns.filter({ task_runs: { id: { any_: [parentTaskRunId] } }, limit: 1 }) : Promise.resolve([]),
-		prefect.logs.filter({ logs: logCriteria(tree, level), sort: 'TIMESTAMP_DESC', limit: LOG_TAIL })
-	]);
-	const run = toRunView(tree.root, names);
-	const rows = runRows(tree, names);
 	return {
-		run,
-		parentRunId: parentTask[0]?.flow_run_id ?? null,
+		run: read.run,
+		parentRunId: read.parentRunId,
 		states: states.map(toStateChangeView).sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp)),
-		taskRuns: tasks.map(toTaskRunView),
-		taskRunsTruncated: tasks.length === TASK_RUNS,
-		rows,
-		tree: summarizeTree(run, rows),
-		logs: { level, logs: logs.map(toLogView).reverse(), truncated: logs.length === LOG_TAIL }
+		taskRuns: read.taskRuns,
+		taskRunsTruncated: read.taskRunsTruncated,
+		rows: read.rows,
+		tree: read.summary,
+		logs: { level, logs: [...read.logs].reverse(), truncated: read.logs.length === LOG_TAIL }
 	};
-}
-
-/** The logs of a run and all its descendants (the tables of a fan-out log in their own runs), at `level` and up. */
-export function logCriteria(tree: RunTree, level: number) {
-	return { flow_run_id: { any_: [tree.root.id, ...tree.levels.flat().map((run) => run.id)] }, ...(level ? { level: { ge_: level } } : {}) };
 }
 
 const DOWNLOAD_MAX = 10_000;

@@ -1,15 +1,14 @@
 /**
- * The live feed of one run: each tick reads the run with its descendants (a batched query per level), its task
- * runs and the new log lines of the whole tree, and yields only what changed. Upstream calls per tick stay
+ * The live feed of one run: each tick reads the run as the page's load does (server/run-read.ts: descendants, task
+ * runs, names) with the new log lines of the whole tree, and yields only what changed. Upstream calls per tick stay
  * bounded whatever the number of children: levels x pages of 200, never a call per child.
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
-import { emptyNames, toLogView, toRunView, toTaskRunView, withoutDuration, type LogView, type NameLookup, type RunView, type TaskRunView } from '#lib/prefect/models.ts';
+import { emptyNames, withoutDuration, type LogView, type NameLookup } from '#lib/prefect/models.ts';
 import type { ChildrenChange, LevelCounts, RunFeedEvents, RunSnapshot } from '#lib/live-events.ts';
-import { countStates, summarizeTree } from '#lib/runs/tree.ts';
-import { namesFor } from '../lookups.ts';
-import { logCriteria, TASK_RUNS } from '../run-detail.ts';
-import { loadRunTree, runRows, treeIsActive, treeIsFinal, type RunTree } from '../run-tree.ts';
+import { countStates } from '#lib/runs/tree.ts';
+import { logCriteria, readRun } from '../run-read.ts';
+import { treeIsActive, treeIsFinal, type RunTree } from '../run-tree.ts';
 import type { Activity, Feed, FeedTick } from './hub.ts';
 
 /** Log lines a snapshot carries (a client merges them by id, so a resumed view loses and repeats nothing). */
@@ -43,19 +42,9 @@ export class RunFeed implements Feed<RunFeedEvents, RunSnapshot> {
 	}
 
 	async tick(prefect: PrefectClient): Promise<FeedTick<RunFeedEvents>> {
-		const tree = await loadRunTree(prefect, this.runId, { withLinks: true });
-		const runs = [tree.root, ...tree.levels.flat()];
-		const [names, tasks, logs] = await Promise.all([
-			namesFor(prefect, runs, this.names),
-			prefect.taskRuns.filter({ flow_runs: { id: { any_: [this.runId] } }, sort: 'EXPECTED_START_TIME_ASC', limit: TASK_RUNS }),
-			this.readLogs(prefect, tree)
-		]);
+		const { tree, names, run, rows, summary, taskRuns, logs } = await readRun(prefect, this.runId, { names: this.names, logs: (read) => this.readLogs(prefect, read) });
 		this.names = names;
-		const run = toRunView(tree.root, names);
-		const rows = runRows(tree, names);
-		const taskRuns = tasks.map(toTaskRunView);
-		const summary = summarizeTree(run, rows);
-		const newLines = logs.map(toLogView).filter((line) => !this.seenLogs.has(line.id));
+		const newLines = logs.filter((line) => !this.seenLogs.has(line.id));
 		this.remember(newLines);
 		const previousLogs = this.current?.logs ?? [];
 		this.current = { run, rows, tree: summary, taskRuns, logs: [...previousLogs, ...newLines].slice(-SNAPSHOT_LOG_LINES) };
