@@ -81,8 +81,9 @@ export async function startLocalServer(options: StartServerOptions): Promise<Loc
 			PREFECT_SERVER_ANALYTICS_ENABLED: 'false',
 			PREFECT_UI_ENABLED: 'true',
 			PREFECT_LOGGING_LEVEL: 'WARNING',
-			// Empty means Prefect's default: SQLite in PREFECT_HOME.
-			PREFECT_API_DATABASE_CONNECTION_URL: databaseUrl ?? ''
+			// Unset (not empty: Prefect cannot parse '') means Prefect's default, SQLite in PREFECT_HOME; a value
+			// inherited from the shell is never used (FLOWDECK_PREFECT_DATABASE decides).
+			PREFECT_API_DATABASE_CONNECTION_URL: databaseUrl
 		},
 		prefix: options.logPrefix ?? '',
 		quiet: options.logPrefix === undefined

@@ -7,7 +7,7 @@ import { fail, json, redirect, type RequestEvent } from '@sveltejs/kit';
 import type { Handle } from '@sveltejs/kit/hooks';
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { prefectClientFor } from '#lib/server/prefect.ts';
-import { auth, sessionCredentials, sessionEnded, sessionEndMessages, sharedCredentials, signIn, signOut, type Auth, type SessionEnd } from './auth.ts';
+import { auth, endingOf, endSession, sessionCredentials, sessionEnded, sessionEndMessages, sharedCredentials, signIn, signOut, type Auth, type SessionEnd } from './auth.ts';
 import { describeAuthMode, requiresSignIn, type AuthMode } from './mode.ts';
 import { loginLocation, safeNext } from './next-url.ts';
 import type { Session } from './session-store.ts';
@@ -20,8 +20,8 @@ export interface RequestAuth {
 	ended: SessionEnd | null;
 	/** Checks the session still holds without asking upstream (live streams call it at every tick). */
 	check: () => Promise<SessionEnd | null>;
-	/** The request came with a session cookie the store no longer knows (Flowdeck's own session ended). */
-	staleCookie: boolean;
+	/** The request came with a session cookie the store no longer knows: which session had ended. */
+	staleEnd: SessionEnd | null;
 }
 
 /** A Prefect client with the shared credentials (none, the API key, the service account), for the server's own work. */
@@ -55,13 +55,13 @@ export const resumeSession: Handle = async ({ event, resolve }) => {
 		session,
 		ended: null,
 		check: async () => null,
-		staleCookie: Boolean(id && !session)
+		staleEnd: id && !session ? endingOf(current, id) : null
 	};
 	event.locals.auth = state;
 	const onEnded = async (end: SessionEnd) => {
 		if (state.ended || !session) return;
 		state.ended = end;
-		await current.sessions.destroy(session.id);
+		await endSession(current, session.id, end);
 	};
 	if (session) {
 		state.check = async () => {
@@ -81,8 +81,8 @@ export const resumeSession: Handle = async ({ event, resolve }) => {
 export const guard: Handle = async ({ event, resolve }) => {
 	const state = event.locals.auth;
 	const guarded = requiresSignIn(state.mode) && !publicPaths.has(event.url.pathname);
-	// A session cookie the store no longer knows: Flowdeck's own session ended (timed out, or signed out elsewhere).
-	if (guarded && !state.session) return refuse(event, state.staleCookie ? 'flowdeck' : undefined);
+	// A session cookie the store no longer knows: it ended (the workbench's, or Flowdeck's own: timeout, signed out elsewhere).
+	if (guarded && !state.session) return refuse(event, state.staleEnd ?? undefined);
 	const response = await resolve(event);
 	if (guarded && state.ended && !response.headers.get('content-type')?.startsWith('text/event-stream')) {
 		// The response is already generated (cookies.delete is over): clear the cookie on the answer itself.
