@@ -11,8 +11,8 @@ import { createPrefectClient, type PrefectClient } from '#lib/prefect/client.ts'
 import { startLocalServer } from '../scripts/lib/local-server.ts';
 import { freePort, run, sleep, start, waitFor, type Managed } from '../scripts/lib/processes.ts';
 import { repoRoot } from '../scripts/lib/python.ts';
-import { startCountingProxy, type CountingProxy } from './counting-proxy.ts';
-import { openSse, type SseConnection } from './sse-client.ts';
+import { startCountingProxy, type CountingProxy } from '../tests/helpers/counting-proxy.ts';
+import { openSse, type SseConnection } from '../tests/helpers/sse-client.ts';
 
 export const LOAD_LIMITS = { users: 200, streams: 1000, seconds: 300 };
 const PAGE_TIMEOUT_MS = 30_000;

@@ -14,8 +14,8 @@ import { createPrefectClient } from '#lib/prefect/client.ts';
 import { startLocalServer } from '../scripts/lib/local-server.ts';
 import { freePort, run, sleep, start, waitFor, type Managed } from '../scripts/lib/processes.ts';
 import { repoRoot } from '../scripts/lib/python.ts';
-import { startCountingProxy } from './counting-proxy.ts';
-import { openSse, type SseConnection } from './sse-client.ts';
+import { startCountingProxy } from '../tests/helpers/counting-proxy.ts';
+import { openSse, type SseConnection } from '../tests/helpers/sse-client.ts';
 
 const STREAM_COUNTS = [1, 100, 500];
 const WINDOW_MS = 10_000;

@@ -1,5 +1,5 @@
 /** npm run demo — the whole stack on the embedded default: local Prefect, setup, deploy, workers, UI. */
-import { prefectDatabase, prefectHome, prefectProcessEnv } from '#lib/server/config.ts';
+import { prefectDatabase, prefectHome, prefectProcessEnv } from './lib/prefect-env.ts';
 import { cliClient, cliConfig, main, parseCli, plural, type CliSpec } from './lib/cli.ts';
 import { deployFlows } from './lib/deploy.ts';
 import { databaseLabel, databaseOption, startLocalServer } from './lib/local-server.ts';

@@ -1,5 +1,5 @@
 /** npm run deploy — deploy the flows in flows/ to the configured work pool. */
-import { prefectProcessEnv } from '#lib/server/config.ts';
+import { prefectProcessEnv } from './lib/prefect-env.ts';
 import { cliConfig, main, parseCli, reachablePrefect, type CliSpec } from './lib/cli.ts';
 import { deployFlows } from './lib/deploy.ts';
 

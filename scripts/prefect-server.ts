@@ -1,6 +1,6 @@
 /** npm run prefect:server — start (or reuse) the local Prefect server and keep it running until Ctrl-C. */
 import { displayUrl } from '#lib/prefect/request.ts';
-import { prefectDatabase, prefectHome } from '#lib/server/config.ts';
+import { prefectDatabase, prefectHome } from './lib/prefect-env.ts';
 import { cliConfig, fail, main, parseCli, type CliSpec } from './lib/cli.ts';
 import { databaseLabel, databaseOption, startLocalServer } from './lib/local-server.ts';
 import { onShutdown } from './lib/processes.ts';

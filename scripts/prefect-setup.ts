@@ -1,5 +1,5 @@
 /** npm run prefect:setup [-- --start-server] — work pool and tag concurrency limit, idempotently. */
-import { prefectHome } from '#lib/server/config.ts';
+import { prefectHome } from './lib/prefect-env.ts';
 import { cliConfig, main, parseCli, reachablePrefect, type CliSpec } from './lib/cli.ts';
 import { startLocalServer } from './lib/local-server.ts';
 import { onShutdown } from './lib/processes.ts';

@@ -3,9 +3,9 @@
  * ETL and follow it. --deadline is the flow's own bound on the fan-out's wait (deadline_seconds); --timeout only
  * stops following.
  */
-import { ORCHESTRATOR } from '#lib/prefect/deployments.ts';
 import { isPrefectError } from '#lib/prefect/errors.ts';
 import { cliConfig, fail, main, parseCli, reachablePrefect, usageError, type CliSpec } from './lib/cli.ts';
+import { ORCHESTRATOR } from '#lib/deployment-names.ts';
 import { etlOptions, parseEtlArgs } from './lib/etl-args.ts';
 import { followRun } from './lib/follow.ts';
 import { noWorkerHint } from './lib/worker-status.ts';

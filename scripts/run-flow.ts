@@ -1,5 +1,5 @@
 /** npm run run:flow -- [--tables N --seconds S --fail 2,5] — run the task-parallel ETL in this process. */
-import { prefectProcessEnv } from '#lib/server/config.ts';
+import { prefectProcessEnv } from './lib/prefect-env.ts';
 import { cliConfig, main, parseCli, reachablePrefect, type CliSpec } from './lib/cli.ts';
 import { etlOptions, parseEtlArgs } from './lib/etl-args.ts';
 import { ensurePythonEnv, flowsDir, python } from './lib/python.ts';

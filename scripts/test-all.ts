@@ -10,8 +10,8 @@ import { main, parseCli, usageError, type CliSpec } from './lib/cli.ts';
 import { freePort, start, waitFor } from './lib/processes.ts';
 import { auditLock } from './lib/python-audit.ts';
 import { ensurePythonEnv, python, repoRoot } from './lib/python.ts';
-import { startTestStack, type TestStack } from './lib/stack.ts';
 import { ensureSystemPackages } from './lib/system-packages.ts';
+import { startTestStack, type TestStack } from '../tests/helpers/start-stack.ts';
 
 const PARTS = ['unit', 'cli', 'python', 'integration', 'e2e'] as const;
 type Part = (typeof PARTS)[number];

@@ -1,5 +1,5 @@
 /** npm run workers [-- -n N] — N process workers under a supervisor; Ctrl-C stops them all. */
-import { prefectProcessEnv } from '#lib/server/config.ts';
+import { prefectProcessEnv } from './lib/prefect-env.ts';
 import { isPrefectError } from '#lib/prefect/errors.ts';
 import { cliConfig, fail, main, parseCli, plural, reachablePrefect, usageError, type CliSpec } from './lib/cli.ts';
 import { onShutdown } from './lib/processes.ts';

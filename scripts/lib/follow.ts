@@ -3,9 +3,9 @@
  * fan-out redrawn on `run`/`children` events, and error log lines as they arrive, until the tree is final.
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
-import type { LogView } from '#lib/prefect/models.ts';
 import type { Progress } from '#lib/runs/tree.ts';
-import { RunFeed, type RunSnapshot } from '#lib/server/live/run-feed.ts';
+import type { RunSnapshot } from '#lib/live-events.ts';
+import { RunFeed } from '#lib/server/live/run-feed.ts';
 import { progressBar } from './cli.ts';
 import { sleep } from './processes.ts';
 
@@ -28,7 +28,7 @@ export async function followRun(prefect: PrefectClient, runId: string, options: 
 		const names = new Map([[snapshot.run.id, snapshot.run.name], ...snapshot.rows.map((row) => [row.run.id, row.run.name] as const)]);
 		for (const change of tick.events) {
 			if (change.event !== 'logs' || first) continue;
-			for (const line of (change.data as { lines: LogView[] }).lines) {
+			for (const line of change.data.lines) {
 				note(`  ${line.level} ${names.get(line.flowRunId ?? '') ?? ''}: ${line.message.split('\n')[0]}`);
 			}
 		}

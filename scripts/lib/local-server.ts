@@ -1,6 +1,7 @@
 /** A local Prefect 2.13.7 server: native process, SQLite under our own PREFECT_HOME, or PostgreSQL (postgres.ts). */
 import { mkdirSync } from 'node:fs';
-import { prefectDatabase, type Config, type PrefectDatabase } from '#lib/server/config.ts';
+import type { Config } from '#lib/server/config.ts';
+import { prefectDatabase, type PrefectDatabase } from './prefect-env.ts';
 import { startLocalPostgres } from './postgres.ts';
 import { createPrefectClient } from '#lib/prefect/client.ts';
 import { ensurePythonEnv, prefectCli } from './python.ts';

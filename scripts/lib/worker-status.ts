@@ -1,6 +1,6 @@
 /** Workers as the scripts see them: "worker-N ONLINE" as heartbeats arrive, and a hint when none polls a pool. */
 import type { PrefectClient } from '#lib/prefect/client.ts';
-import type { RunSnapshot } from '#lib/server/live/run-feed.ts';
+import type { RunSnapshot } from '#lib/live-events.ts';
 import { sleep } from './processes.ts';
 
 export async function reportOnline(prefect: PrefectClient, pool: string, names: string[], print: (line: string) => void, timeoutMs = 120_000): Promise<boolean> {

@@ -1,6 +1,6 @@
 /** The trigger form: bad input never reaches Prefect; good input creates the run and opens it. */
 import { expect, test } from '@playwright/test';
-import { TASK_PARALLEL } from '#lib/prefect/deployments.ts';
+import { TASK_PARALLEL } from '#lib/deployment-names.ts';
 import { testPrefect } from '../helpers/stack.ts';
 import { uniqueTag } from './seed.ts';
 import { LAPTOP, openLive, screenshot } from './shots.ts';

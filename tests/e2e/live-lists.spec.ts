@@ -1,6 +1,6 @@
 /** The dashboard and /runs update live (Server-Sent Events): new runs and state changes appear without a reload. */
 import { expect, test, type Page } from '@playwright/test';
-import { TASK_PARALLEL } from '#lib/prefect/deployments.ts';
+import { TASK_PARALLEL } from '#lib/deployment-names.ts';
 import { testPrefect } from '../helpers/stack.ts';
 import { startTaskParallel, tomorrow, uniqueTag } from './seed.ts';
 import { LAPTOP, openLive } from './shots.ts';

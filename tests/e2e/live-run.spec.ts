@@ -4,9 +4,9 @@
  * losing or repeating a log line; Prefect becoming unreachable shows, and the page recovers when it is back.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { ORCHESTRATOR } from '#lib/prefect/deployments.ts';
+import { ORCHESTRATOR } from '#lib/deployment-names.ts';
 import { loadRunTree } from '#lib/server/run-tree.ts';
-import { startCountingProxy } from '../../bench/counting-proxy.ts';
+import { startCountingProxy } from '../helpers/counting-proxy.ts';
 import { startFlowdeck, type FlowdeckServer } from '../helpers/flowdeck.ts';
 import { testApiUrl, testPrefect, waitForFinalTree } from '../helpers/stack.ts';
 import { runBudgetMs, testBudgetMs } from '../helpers/timing.ts';

@@ -1,6 +1,6 @@
 /** Every page renders real data from the stack's Prefect, and bad ids give a 404 page. */
 import { expect, test } from '@playwright/test';
-import { ORCHESTRATOR, TABLE_CHILD, TASK_PARALLEL } from '#lib/prefect/deployments.ts';
+import { ORCHESTRATOR, TABLE_CHILD, TASK_PARALLEL } from '#lib/deployment-names.ts';
 import { testPrefect } from '../helpers/stack.ts';
 import { seed, seedBudgetMs, type Seeded } from './seed.ts';
 import { LAPTOP, PHONE, screenshot } from './shots.ts';
@@ -111,6 +111,11 @@ test('a malformed or unknown id is a 404 page, not an error', async ({ page }) =
 		expect(response?.status(), path).toBe(404);
 		await expect(page.getByRole('alert')).toContainText('Not found');
 	}
+	// A malformed id matches no route, yet its page still says what it is.
+	await page.goto('/runs/not-an-id');
+	await expect(page.getByRole('alert')).toContainText('No flow run has the id "not-an-id".');
+	await page.goto('/flows/123');
+	await expect(page.getByRole('alert')).toContainText('No flow has the id "123".');
 });
 
 test.describe('in Tokyo', () => {

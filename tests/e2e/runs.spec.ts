@@ -1,6 +1,6 @@
 /** /runs and /runs/[id]: views kept in the URL, bulk cancel, cancel with descendants, run again, re-run failed children. */
 import { expect, test } from '@playwright/test';
-import { ORCHESTRATOR, TABLE_CHILD } from '#lib/prefect/deployments.ts';
+import { ORCHESTRATOR, TABLE_CHILD } from '#lib/deployment-names.ts';
 import { RERUN_TAG_PREFIX } from '#lib/server/run-actions.ts';
 import { fanOutRuns, loadRunTree } from '#lib/server/run-tree.ts';
 import { waitFor } from '../../scripts/lib/processes.ts';

@@ -4,7 +4,7 @@
  * Small on purpose (1-4 tables of 1 s) so the suite stays quick on shared cores.
  */
 import { randomUUID } from 'node:crypto';
-import { ORCHESTRATOR, TASK_PARALLEL } from '#lib/prefect/deployments.ts';
+import { ORCHESTRATOR, TASK_PARALLEL } from '#lib/deployment-names.ts';
 import type { FlowRun, NewFlowRun, StateType } from '#lib/prefect/schemas.ts';
 import type { RunTree } from '#lib/server/run-tree.ts';
 import { waitFor } from '../../scripts/lib/processes.ts';

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { expect, test } from '@playwright/test';
-import { TABLE_CHILD } from '#lib/prefect/deployments.ts';
+import { TABLE_CHILD } from '#lib/deployment-names.ts';
 import { waitFor } from '../../scripts/lib/processes.ts';
 import { testApiUrl, testPrefect } from '../helpers/stack.ts';
 import { uniqueTag } from './seed.ts';

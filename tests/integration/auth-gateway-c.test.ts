@@ -6,7 +6,7 @@
  * odd input, and the Host allow-list.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSse, type SseConnection } from '../../bench/sse-client.ts';
+import { openSse, type SseConnection } from '../helpers/sse-client.ts';
 import { sleep, waitFor } from '../../scripts/lib/processes.ts';
 import { startGateway, type Gateway } from '../helpers/gateway.ts';
 import { header, rawRequest, startFlowdeck, Visitor, type FlowdeckServer } from '../helpers/flowdeck.ts';

@@ -1,6 +1,6 @@
 /** The distributed ETL on real process workers: fan-out, waiting, tag concurrency and failure. */
 import { describe, expect, it } from 'vitest';
-import { ORCHESTRATOR } from '#lib/prefect/deployments.ts';
+import { ORCHESTRATOR } from '#lib/deployment-names.ts';
 import { fanOutRuns } from '#lib/server/run-tree.ts';
 import { maxOverlap, testPrefect, waitForFinalTree } from '../helpers/stack.ts';
 import { runBudgetMs, testBudgetMs } from '../helpers/timing.ts';

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowRun } from '#lib/prefect/schemas.ts';
-import { ORCHESTRATOR, TABLE_CHILD } from '#lib/prefect/deployments.ts';
+import { ORCHESTRATOR, TABLE_CHILD } from '#lib/deployment-names.ts';
 import { loadRunTree, treeIsFinal } from '#lib/server/run-tree.ts';
 import { cancelRun, markRunAs } from '#lib/server/run-actions.ts';
 import { findStaleRuns, parseInfrastructurePid, runsWithoutExecutor, staleRunsOfTree } from '#lib/server/run-health.ts';

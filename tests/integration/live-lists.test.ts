@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, waitFor } from '../../scripts/lib/processes.ts';
-import { startCountingProxy, type CountingProxy } from '../../bench/counting-proxy.ts';
-import { openSse, type SseConnection } from '../../bench/sse-client.ts';
+import { startCountingProxy, type CountingProxy } from '../helpers/counting-proxy.ts';
+import { openSse, type SseConnection } from '../helpers/sse-client.ts';
 import { startFlowdeck, type FlowdeckServer } from '../helpers/flowdeck.ts';
 import { testApiUrl } from '../helpers/stack.ts';
 

@@ -4,8 +4,8 @@
  * client resuming with Last-Event-ID gets exactly the events it missed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCountingProxy, type CountingProxy } from '../../bench/counting-proxy.ts';
-import { openSse, type SseConnection } from '../../bench/sse-client.ts';
+import { startCountingProxy, type CountingProxy } from '../helpers/counting-proxy.ts';
+import { openSse, type SseConnection } from '../helpers/sse-client.ts';
 import { freePort, sleep, waitFor } from '../../scripts/lib/processes.ts';
 import { startFlowdeck, type FlowdeckServer } from '../helpers/flowdeck.ts';
 import { testApiUrl, testPrefect } from '../helpers/stack.ts';

@@ -1,15 +1,15 @@
 /**
  * A burst of triggers on Prefect-on-PostgreSQL (FLOWDECK_PREFECT_DATABASE=postgres): a stack of its own (the
- * same scripts/lib/stack.ts, its own PostgreSQL cluster in a temporary directory), the built UI in front, 15
+ * same tests/helpers/start-stack.ts, its own PostgreSQL cluster in a temporary directory), the built UI in front, 15
  * trigger forms submitted at once while streams are open. Every trigger is accepted, every run completes, and
  * nothing exists that a request did not report as created.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { loadRunTree, treeIsFinal } from '#lib/server/run-tree.ts';
-import { openSse, type SseConnection } from '../../bench/sse-client.ts';
+import { openSse, type SseConnection } from '../helpers/sse-client.ts';
 import { waitFor } from '../../scripts/lib/processes.ts';
-import { startTestStack, type TestStack } from '../../scripts/lib/stack.ts';
+import { startTestStack, type TestStack } from '../helpers/start-stack.ts';
 import { header, startFlowdeck, Visitor, type FlowdeckServer } from '../helpers/flowdeck.ts';
 import { setupPrefect } from '../helpers/stack.ts';
 

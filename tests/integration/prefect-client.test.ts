@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ORCHESTRATOR, TABLE_CHILD, TASK_PARALLEL } from '#lib/prefect/deployments.ts';
+import { ORCHESTRATOR, TABLE_CHILD, TASK_PARALLEL } from '#lib/deployment-names.ts';
 import { isPrefectError } from '#lib/prefect/errors.ts';
 import { testPrefect } from '../helpers/stack.ts';
 

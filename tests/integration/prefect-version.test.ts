@@ -3,7 +3,7 @@
  * server behind a proxy that answers /api/admin/version itself) gets a warning, or a clear refusal on every page.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { startCountingProxy, type CountingProxy } from '../../bench/counting-proxy.ts';
+import { startCountingProxy, type CountingProxy } from '../helpers/counting-proxy.ts';
 import { freePort } from '../../scripts/lib/processes.ts';
 import { startFlowdeck, Visitor, type FlowdeckServer } from '../helpers/flowdeck.ts';
 import { testApiUrl } from '../helpers/stack.ts';

@@ -3,7 +3,7 @@
  * once cost Prefect about one page's reads, counted by a proxy in front of the real Prefect.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCountingProxy, type CountingProxy } from '../../bench/counting-proxy.ts';
+import { startCountingProxy, type CountingProxy } from '../helpers/counting-proxy.ts';
 import { freePort, sleep } from '../../scripts/lib/processes.ts';
 import { startFlowdeck, Visitor, type FlowdeckServer } from '../helpers/flowdeck.ts';
 import { testApiUrl } from '../helpers/stack.ts';

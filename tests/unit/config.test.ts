@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { authModeOf, authSummary, describeAuthMode } from '#lib/auth/mode.ts';
-import { ConfigError, parseConfig, prefectDatabase, prefectProcessEnv } from '#lib/server/config.ts';
+import { ConfigError, parseConfig } from '#lib/server/config.ts';
+import { prefectDatabase, prefectProcessEnv } from '../../scripts/lib/prefect-env.ts';
 
 describe('parseConfig', () => {
 	it('gives the embedded defaults for an empty environment', () => {

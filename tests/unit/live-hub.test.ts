@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { PrefectError } from '#lib/prefect/errors.ts';
+import type { SessionEnd } from '#lib/live-events.ts';
 import { LiveHub, type Clock, type Feed, type FeedTick, type LiveEvent, type Subscriber } from '#lib/server/live/hub.ts';
 
 /** A clock that only moves when told to. */
@@ -61,7 +62,7 @@ function subscriber(prefect = {} as PrefectClient) {
 /** A signed-in person's subscriber: `end` (which session ended) is what its session check answers. */
 function signedIn() {
 	const s = subscriber();
-	const session = { ended: null as string | null, checks: 0 };
+	const session = { ended: null as SessionEnd | null, checks: 0 };
 	s.sub.session = {
 		check: async () => {
 			session.checks++;

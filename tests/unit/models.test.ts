@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { describeSchedule, formatDuration, levelName } from '#lib/format.ts';
 import {
-	describeSchedule,
-	formatDuration,
-	levelName,
 	namesOf,
 	toDurationPoints,
 	toHistoryBucketView,

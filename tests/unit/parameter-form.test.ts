@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fieldsFromSchema, parameterSchema, readField, readTriggerForm, type ParameterField } from '#lib/deployments/parameter-form.ts';
+import { fieldsFromSchema, parameterSchema, readField, readTriggerForm, type ParameterField } from '#lib/parameter-form.ts';
 
 /** The shape Prefect 2.13.7 (pydantic v1) gives a flow's parameters, with an enum and a model behind $refs. */
 const schema = {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { toRunView } from '#lib/prefect/models.ts';
 import type { FlowRun, StateType } from '#lib/prefect/schemas.ts';
-import { TABLE_CHILD } from '#lib/prefect/deployments.ts';
-import { progressOf, summarizeTree, type RunRow } from '#lib/runs/tree.ts';
+import { TABLE_CHILD } from '#lib/deployment-names.ts';
+import { progressOf, summarizeTree, type TreeRow } from '#lib/runs/tree.ts';
 
 const etlNames = { flows: new Map([['table-flow', TABLE_CHILD.flow]]), deployments: new Map([['child', TABLE_CHILD.deployment]]) };
 
@@ -15,12 +15,12 @@ function run(id: string, state: StateType | null, extra: Partial<FlowRun> = {}) 
 }
 
 const root = run('root', 'RUNNING', { parameters: { tables: 5 } });
-const phases: RunRow[] = [
+const phases: TreeRow[] = [
 	{ run: run('pre', 'COMPLETED', { parent_task_run_id: 't' }), parentId: 'root' },
 	{ run: run('fanout', 'RUNNING', { parent_task_run_id: 't' }), parentId: 'root' }
 ];
-const table = (id: string, state: StateType): RunRow => ({ run: run(id, state, { flow_id: 'table-flow', deployment_id: 'child', parent_task_run_id: 't' }), parentId: 'fanout' });
-const foreign = (id: string, state: StateType): RunRow => ({ run: run(id, state, { deployment_id: 'other', parent_task_run_id: 't' }), parentId: 'fanout' });
+const table = (id: string, state: StateType): TreeRow => ({ run: run(id, state, { flow_id: 'table-flow', deployment_id: 'child', parent_task_run_id: 't' }), parentId: 'fanout' });
+const foreign = (id: string, state: StateType): TreeRow => ({ run: run(id, state, { deployment_id: 'other', parent_task_run_id: 't' }), parentId: 'fanout' });
 
 describe('run tree from rows', () => {
 	it('has no fan-out progress before the first fan-out run exists (and none for a run without fan-out)', () => {

@@ -10,7 +10,8 @@ import { createServiceAccount } from './service-account.ts';
 import { createMemorySessionStore, sessionShareKey, type Session, type SessionStore } from './session-store.ts';
 import { createRedisSessionStore } from './redis-sessions.ts';
 import { createLoginThrottle, type LoginThrottle } from './throttle.ts';
-import { apiKeyHeaders, jarCredentials, type CookieSource, type UpstreamCredentials } from './upstream.ts';
+import type { UpstreamCredentials } from '#lib/prefect/request.ts';
+import { apiKeyHeaders, jarCredentials, type CookieSource } from './upstream.ts';
 import { createWorkbenchClient, signInMessages, WorkbenchError, type WorkbenchClient } from './workbench.ts';
 
 export interface Auth {

@@ -1,10 +1,11 @@
 /**
- * SvelteKit side of authentication: the session cookie, the `handle` step that resumes the session and gives
- * each request a Prefect client with its upstream credentials, the guard that sends people without a session to
- * /login, and the sign-in/sign-out form actions.
+ * SvelteKit side of authentication: the session cookie, the two `handle` steps (resumeSession gives each request
+ * its session and a Prefect client with its upstream credentials; guard sends people without a session to
+ * /login), and the sign-in/sign-out form actions.
  */
 import { fail, json, redirect, type RequestEvent } from '@sveltejs/kit';
 import type { Handle } from '@sveltejs/kit/hooks';
+import type { PrefectClient } from '#lib/prefect/client.ts';
 import { prefectClientFor, wantsFreshReads } from '#lib/server/prefect.ts';
 import { auth, endingOf, endSession, sessionCredentials, sessionEnded, sessionEndMessages, sharedCredentials, signIn, signOut, type Auth, type SessionEnd } from './auth.ts';
 import { describeAuthMode, requiresSignIn, type AuthMode } from './mode.ts';
@@ -19,6 +20,17 @@ export interface RequestAuth {
 	ended: SessionEnd | null;
 	/** Checks the session still holds without asking upstream (live streams call it at every tick). */
 	check: () => Promise<SessionEnd | null>;
+	/** The request came with a session cookie the store no longer knows: which session had ended. */
+	staleEnd: SessionEnd | null;
+}
+
+/**
+ * A Prefect client with the shared credentials (none, the API key, the service account), for the server's own work;
+ * `fresh` when it acts on what it reads.
+ */
+export function sharedPrefectClient(options: { fresh?: boolean } = {}): PrefectClient {
+	const current = auth();
+	return prefectClientFor(current.cfg, sharedCredentials(current), options);
 }
 
 /** Paths reachable without a session in per-user mode. */
@@ -33,7 +45,8 @@ export function sessionCookie(auth: Auth, url: URL) {
 	};
 }
 
-export const handleAuth: Handle = async ({ event, resolve }) => {
+/** Resumes the request's session (dropping a cookie that names none) and sets locals.auth and locals.prefect. */
+export const resumeSession: Handle = async ({ event, resolve }) => {
 	const current = auth();
 	const cookie = sessionCookie(current, event.url);
 	const id = event.cookies.get(cookie.name);
@@ -44,7 +57,8 @@ export const handleAuth: Handle = async ({ event, resolve }) => {
 		mode: current.mode,
 		session,
 		ended: null,
-		check: async () => null
+		check: async () => null,
+		staleEnd: id && !session ? endingOf(current, id) : null
 	};
 	event.locals.auth = state;
 	const onEnded = async (end: SessionEnd) => {
@@ -60,14 +74,23 @@ export const handleAuth: Handle = async ({ event, resolve }) => {
 		};
 	}
 	event.locals.prefect = prefectClientFor(current.cfg, session ? sessionCredentials(current, session, onEnded) : sharedCredentials(current), { fresh: wantsFreshReads(event.request) });
+	return resolve(event);
+};
 
-	const guarded = requiresSignIn(current.mode) && !publicPaths.has(event.url.pathname);
+/**
+ * In per-user mode, only /login and /healthz answer without a session; a request during which its session ended
+ * goes to /login (a stream gets a 401 it can report; an open stream tells its page itself, with `auth-expired`).
+ */
+export const guard: Handle = async ({ event, resolve }) => {
+	const state = event.locals.auth;
+	const guarded = requiresSignIn(state.mode) && !publicPaths.has(event.url.pathname);
 	// A session cookie the store no longer knows: it ended (the workbench's, or Flowdeck's own: timeout, signed out elsewhere).
-	if (guarded && !session) return refuse(event, id ? endingOf(current, id) : undefined);
+	if (guarded && !state.session) return refuse(event, state.staleEnd ?? undefined);
 	const response = await resolve(event);
 	if (guarded && state.ended && !response.headers.get('content-type')?.startsWith('text/event-stream')) {
 		// The response is already generated (cookies.delete is over): clear the cookie on the answer itself.
-		const clear = `${cookie.name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax${cookie.options.secure ? '; Secure' : ''}`;
+		const cookie = sessionCookie(auth(), event.url);
+		const clear = event.cookies.serialize(cookie.name, '', { ...cookie.options, maxAge: 0 });
 		if (opensStream(event)) return streamRefused(state.ended, { 'set-cookie': clear });
 		return new Response(null, {
 			status: 303,

@@ -8,10 +8,8 @@
  * - a call refused because its session expired asks the source to renew it (one sign-in for all, see
  *   service-account.ts) and is sent once more with the new cookies.
  */
-import type { PrefectConnection } from '#lib/prefect/request.ts';
+import type { UpstreamCredentials } from '#lib/prefect/request.ts';
 import { cookieHeader, mergeCookies, type CookieJar } from './cookies.ts';
-
-export type UpstreamCredentials = Pick<PrefectConnection, 'headers' | 'fetch' | 'shareKey'>;
 
 export const apiKeyHeaders = (apiKey: string | undefined): Record<string, string> => (apiKey ? { authorization: `Bearer ${apiKey}` } : {});
 

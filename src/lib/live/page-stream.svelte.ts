@@ -1,5 +1,6 @@
 /** A page's live stream as reactive state: the page data from `snapshot`/`page` events, the status for LiveStatus. */
-import { openLiveStream, type LiveStatus, type UpstreamStatus } from './stream.ts';
+import type { PageEvents, UpstreamStatus } from '#lib/live-events.ts';
+import { openLiveStream, type LiveStatus } from './stream.ts';
 
 export class LivePage {
 	status: LiveStatus = $state('connecting');
@@ -12,6 +13,6 @@ export class LivePage {
 			this.upstream = null;
 			onData(data);
 		};
-		return openLiveStream(url, { snapshot: fresh, page: fresh, upstream: (upstream: UpstreamStatus) => (this.upstream = upstream) }, (status) => (this.status = status));
+		return openLiveStream<PageEvents<T>>(url, { snapshot: fresh, page: fresh, upstream: (upstream) => (this.upstream = upstream) }, (status) => (this.status = status));
 	}
 }

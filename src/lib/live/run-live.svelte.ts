@@ -4,11 +4,11 @@
  * so a reconnect (replayed events or a fresh snapshot) never loses or repeats a line.
  */
 import type { LogView, RunView, TaskRunView } from '#lib/prefect/models.ts';
-import { summarizeTree, type RunRow } from '#lib/runs/tree.ts';
+import { summarizeTree, type TreeRow } from '#lib/runs/tree.ts';
 import { isDefaultTaskQuery, TASK_PAGE_SIZE } from '#lib/runs/task-query.ts';
 import type { RunDetail } from '#lib/server/run-detail.ts';
-import type { ChildrenChange, RunSnapshot } from '#lib/server/live/run-feed.ts';
-import { openLiveStream, type LiveStatus, type UpstreamStatus } from './stream.ts';
+import type { RunEvents, RunSnapshot, UpstreamStatus } from '#lib/live-events.ts';
+import { openLiveStream, type LiveStatus } from './stream.ts';
 
 /** Lines kept on the page (the download has them all). */
 const MAX_LOG_LINES = 2000;
@@ -19,7 +19,7 @@ export class RunLive {
 	upstream: UpstreamStatus = $state({ reachable: true });
 	/** Ticks every second while the page is open, for the elapsed time of a running run. */
 	now = $state(Date.now());
-	private rows = new Map<string, RunRow>();
+	private rows = new Map<string, TreeRow>();
 	/** Fixed at construction: connect() must read no reactive state, or the page's effect would reconnect on every update. */
 	private readonly streamUrl: string;
 
@@ -38,15 +38,15 @@ export class RunLive {
 	});
 
 	connect(): () => void {
-		const close = openLiveStream(
+		const close = openLiveStream<RunEvents>(
 			this.streamUrl,
 			{
-				snapshot: (snapshot: RunSnapshot) => this.applySnapshot(snapshot),
-				run: (run: RunView) => this.applyRun(run),
-				children: (change: ChildrenChange) => this.applyRows(change.changed),
-				tasks: (change: { changed: TaskRunView[] }) => this.applyTasks(change.changed),
-				logs: (change: { lines: LogView[] }) => this.addLogs(change.lines),
-				upstream: (upstream: UpstreamStatus) => (this.upstream = upstream)
+				snapshot: (snapshot) => this.applySnapshot(snapshot),
+				run: (run) => this.applyRun(run),
+				children: (change) => this.applyRows(change.changed),
+				tasks: (change) => this.applyTasks(change.changed),
+				logs: (change) => this.addLogs(change.lines),
+				upstream: (upstream) => (this.upstream = upstream)
 			},
 			(status) => (this.status = status)
 		);
@@ -76,7 +76,7 @@ export class RunLive {
 		};
 	}
 
-	private applyRows(changed: RunRow[]): void {
+	private applyRows(changed: TreeRow[]): void {
 		for (const row of changed) this.rows.set(row.run.id, row);
 		const rows = [...this.rows.values()];
 		this.detail = { ...this.detail, rows, tree: summarizeTree(this.detail.run, rows) };

@@ -4,15 +4,16 @@
  */
 import { loginLocation } from '#lib/auth/next-url.ts';
 import { parseJsonExact } from '#lib/json.ts';
+import type { EventMap, HubEvents, SessionEnd } from '#lib/live-events.ts';
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'ended' | 'stopped';
 
-export interface UpstreamStatus {
-	reachable: boolean;
-	message?: string;
-}
+/** A handler per event of the stream's map (src/lib/live-events.ts); `end` and `auth-expired` are handled here. */
+export type LiveHandlers<E extends EventMap> = { [K in Exclude<keyof E, 'end' | 'auth-expired'> & string]?: (data: E[K]) => void };
 
-export type LiveHandlers = Record<string, (data: never) => void>;
+/** The data of a received event: JSON the server wrote from the same map (the one place it is taken on trust). */
+// Exact JSON (big integers kept, #lib/json.ts): the one place where the wire's data is trusted to match the event map.
+const dataOf = <T>(message: Event): T => parseJsonExact((message as MessageEvent<string>).data) as T;
 
 const openSources = new Set<EventSource>();
 
@@ -22,7 +23,7 @@ export function closeLiveStreams(): void {
 	openSources.clear();
 }
 
-export function openLiveStream(url: string, handlers: LiveHandlers, onStatus: (status: LiveStatus) => void): () => void {
+export function openLiveStream<E extends HubEvents>(url: string, handlers: LiveHandlers<E>, onStatus: (status: LiveStatus) => void): () => void {
 	const source = new EventSource(url);
 	openSources.add(source);
 	const close = () => {
@@ -38,8 +39,9 @@ export function openLiveStream(url: string, handlers: LiveHandlers, onStatus: (s
 		onStatus('stopped');
 		void signInIfRefused(url);
 	};
-	for (const [event, handle] of Object.entries(handlers)) {
-		source.addEventListener(event, (message) => (handle as (data: unknown) => void)(parseJsonExact((message as MessageEvent<string>).data)));
+	for (const event of Object.keys(handlers) as Array<keyof LiveHandlers<E>>) {
+		const handle = handlers[event]!;
+		source.addEventListener(event, (message) => handle(dataOf(message)));
 	}
 	source.addEventListener('end', () => {
 		close();
@@ -48,12 +50,10 @@ export function openLiveStream(url: string, handlers: LiveHandlers, onStatus: (s
 	source.addEventListener('auth-expired', (message) => {
 		close();
 		onStatus('stopped');
-		toLogin(endOf(JSON.parse((message as MessageEvent<string>).data)));
+		toLogin(endOf(dataOf<HubEvents['auth-expired']>(message)));
 	});
 	return close;
 }
-
-type SessionEnd = 'flowdeck' | 'workbench';
 
 const endOf = (data: unknown): SessionEnd => ((data as { ended?: unknown } | null)?.ended === 'flowdeck' ? 'flowdeck' : 'workbench');
 

@@ -15,6 +15,7 @@ import type {
 	WorkQueue,
 	Worker
 } from './schemas.ts';
+import { describeSchedule, levelName } from '#lib/format.ts';
 
 export interface WorkerView {
 	name: string;
@@ -223,18 +224,6 @@ export function toTaskRunView(task: TaskRun): TaskRunView {
 	};
 }
 
-export const logLevels = [
-	{ level: 10, name: 'DEBUG' },
-	{ level: 20, name: 'INFO' },
-	{ level: 30, name: 'WARNING' },
-	{ level: 40, name: 'ERROR' },
-	{ level: 50, name: 'CRITICAL' }
-] as const;
-
-export function levelName(level: number): string {
-	return [...logLevels].reverse().find((known) => level >= known.level)?.name ?? 'NOTSET';
-}
-
 export interface LogView {
 	id: string;
 	timestamp: string;
@@ -296,28 +285,6 @@ export function toDeploymentView(deployment: Deployment, names: NameLookup = emp
 		parameters: deployment.parameters,
 		entrypoint: deployment.entrypoint ?? null
 	};
-}
-
-/** Prefect 2 schedules are one of interval (seconds), cron or rrule, each with an optional timezone. */
-export function describeSchedule(schedule: Record<string, unknown> | null): string | null {
-	if (!schedule) return null;
-	const zone = typeof schedule.timezone === 'string' ? ` (${schedule.timezone})` : '';
-	if (typeof schedule.interval === 'number') return `every ${formatDuration(schedule.interval)}`;
-	if (typeof schedule.cron === 'string') return `cron ${schedule.cron}${zone}`;
-	if (typeof schedule.rrule === 'string') return `rrule ${schedule.rrule}${zone}`;
-	return 'custom schedule';
-}
-
-/** "450 ms", "12.3 s", "4m 05s", "2h 03m", "3d 4h". */
-export function formatDuration(seconds: number): string {
-	if (!Number.isFinite(seconds) || seconds < 0) return '—';
-	if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
-	if (seconds < 60) return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`;
-	const total = Math.round(seconds);
-	const pad = (n: number) => String(n).padStart(2, '0');
-	if (total < 3600) return `${Math.floor(total / 60)}m ${pad(total % 60)}s`;
-	if (total < 86_400) return `${Math.floor(total / 3600)}h ${pad(Math.floor((total % 3600) / 60))}m`;
-	return `${Math.floor(total / 86_400)}d ${Math.floor((total % 86_400) / 3600)}h`;
 }
 
 export interface ConcurrencyLimitView {

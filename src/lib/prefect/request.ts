@@ -33,6 +33,13 @@ export interface PrefectConnection {
 	fetch?: typeof fetch;
 }
 
+/**
+ * Who a connection speaks for: what a caller's authentication adds to it (a session's cookies, the service
+ * account's, an API key) and whom reads may be shared with. src/lib/auth builds them; the request path only
+ * needs their shape.
+ */
+export type UpstreamCredentials = Pick<PrefectConnection, 'headers' | 'fetch' | 'shareKey'>;
+
 export interface RequestOptions<S extends z.ZodType> {
 	method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
 	json?: unknown;

@@ -3,11 +3,12 @@
  * on the server and live updates in the browser build the same tree with the same code.
  */
 import type { RunView } from '#lib/prefect/models.ts';
-import { TABLE_CHILD } from '#lib/prefect/deployments.ts';
+import { TABLE_CHILD } from '#lib/deployment-names.ts';
 import type { StateType } from '#lib/prefect/schemas.ts';
 import { isFailedState } from '#lib/prefect/states.ts';
 
-export interface RunRow {
+/** One descendant of a run with its parent: the run page builds its tree from these (the /runs list has RunsPageRow). */
+export interface TreeRow {
 	run: RunView;
 	/** The flow run this one was started from (the root for its direct children). */
 	parentId: string;
@@ -80,7 +81,7 @@ export function declaredFanOut(root: RunView): number {
 	return typeof declared === 'number' && Number.isInteger(declared) && declared > 0 ? declared : 0;
 }
 
-export function summarizeTree(root: RunView, rows: RunRow[]): RunTreeSummary {
+export function summarizeTree(root: RunView, rows: TreeRow[]): RunTreeSummary {
 	const childrenOf = new Map<string, RunView[]>();
 	for (const { run, parentId } of rows) {
 		const siblings = childrenOf.get(parentId);

@@ -5,8 +5,8 @@
 import { fail } from '@sveltejs/kit';
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { toConcurrencyLimitView, toStateView, type ConcurrencyLimitView, type StateView } from '#lib/prefect/models.ts';
-import { asFormFailure } from './run-actions.ts';
 import { isFinalState } from '#lib/prefect/states.ts';
+import { asFormFailure } from './form-actions.ts';
 
 export interface SlotHolder {
 	taskRunId: string;
@@ -84,22 +84,26 @@ export async function releaseLeakedSlots(prefect: PrefectClient, tag: string): P
 export const describeRelease = ({ tag, released }: Release): string[] =>
 	released.map((holder) => `[flowdeck] released a leaked "${tag}" slot of task run ${holder.name ?? ''} (${holder.taskRunId}): ${holder.leaked}`);
 
-export async function releaseLeaked(prefect: PrefectClient, form: FormData) {
-	const tag = readTag(form);
-	if (!tag) return fail(400, { message: 'Missing tag.' });
-	return asFormFailure(async () => {
+export const releaseLeaked = (prefect: PrefectClient, form: FormData) =>
+	onTag(form, async (tag) => {
 		const release = await releaseLeakedSlots(prefect, tag);
 		for (const line of describeRelease(release)) console.log(line);
 		const count = release.released.length;
-		return { message: count ? `Released ${count} leaked slot${count === 1 ? '' : 's'} of tag "${tag}"; live holders keep theirs.` : `No leaked slots in tag "${tag}".` };
+		return count ? `Released ${count} leaked slot${count === 1 ? '' : 's'} of tag "${tag}"; live holders keep theirs.` : `No leaked slots in tag "${tag}".`;
 	});
-}
 
 const MAX_LIMIT = 10_000;
 
 function readTag(form: FormData): string | null {
 	const tag = String(form.get('tag') ?? '').trim();
 	return tag && tag.length <= 100 ? tag : null;
+}
+
+/** An action on the tag a form names: 400 without one; the message `work` returns, or Prefect's refusal. */
+async function onTag(form: FormData, work: (tag: string) => Promise<string>) {
+	const tag = readTag(form);
+	if (!tag) return fail(400, { message: 'Missing tag.' });
+	return asFormFailure(async () => ({ message: await work(tag) }));
 }
 
 /** Create or change (Prefect upserts by tag). */
@@ -115,20 +119,14 @@ export async function saveLimit(prefect: PrefectClient, form: FormData) {
 	});
 }
 
-export async function resetLimit(prefect: PrefectClient, form: FormData) {
-	const tag = readTag(form);
-	if (!tag) return fail(400, { message: 'Missing tag.' });
-	return asFormFailure(async () => {
+export const resetLimit = (prefect: PrefectClient, form: FormData) =>
+	onTag(form, async (tag) => {
 		await prefect.concurrencyLimits.reset(tag);
-		return { message: `Released every slot of tag "${tag}".` };
+		return `Released every slot of tag "${tag}".`;
 	});
-}
 
-export async function deleteLimit(prefect: PrefectClient, form: FormData) {
-	const tag = readTag(form);
-	if (!tag) return fail(400, { message: 'Missing tag.' });
-	return asFormFailure(async () => {
+export const deleteLimit = (prefect: PrefectClient, form: FormData) =>
+	onTag(form, async (tag) => {
 		await prefect.concurrencyLimits.delete(tag);
-		return { message: `Deleted the limit for tag "${tag}".` };
+		return `Deleted the limit for tag "${tag}".`;
 	});
-}

@@ -1,10 +1,10 @@
 /** /deployments and /deployments/[id]: the table, one deployment's details and its trigger form. */
 import { fail, redirect } from '@sveltejs/kit';
 import type { PrefectClient } from '#lib/prefect/client.ts';
-import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
 import { namesOf, toDeploymentView, toRunView, type DeploymentView, type RunView } from '#lib/prefect/models.ts';
-import { fieldsFromSchema, parameterSchema, readTriggerForm, submittedOf, type ParameterField } from '#lib/deployments/parameter-form.ts';
-import { recentRuns, requireUuid, type RecentRun } from './lookups.ts';
+import { fieldsFromSchema, parameterSchema, readTriggerForm, submittedOf, type ParameterField } from '#lib/parameter-form.ts';
+import { asFormFailure } from './form-actions.ts';
+import { recentRuns, type RecentRun } from './lookups.ts';
 
 export interface DeploymentRow {
 	deployment: DeploymentView;
@@ -30,8 +30,7 @@ export interface DeploymentPage {
 const LATEST_RUNS = 10;
 
 /** The deployment, then in parallel its flow (name) and latest runs. */
-export async function loadDeploymentPage(prefect: PrefectClient, rawId: string): Promise<DeploymentPage> {
-	const id = requireUuid(rawId, 'deployment');
+export async function loadDeploymentPage(prefect: PrefectClient, id: string): Promise<DeploymentPage> {
 	const deployment = await prefect.deployments.get(id);
 	const [flow, runs] = await Promise.all([
 		prefect.flows.get(deployment.flow_id),
@@ -49,19 +48,17 @@ export async function loadDeploymentPage(prefect: PrefectClient, rawId: string):
  * The trigger form's action: the submitted values are checked against the deployment's schema here, and only
  * a valid form reaches Prefect; on success the browser goes to the new run.
  */
-export async function triggerDeployment(prefect: PrefectClient, rawId: string, form: FormData) {
-	const id = requireUuid(rawId, 'deployment');
+export async function triggerDeployment(prefect: PrefectClient, id: string, form: FormData) {
 	const deployment = await prefect.deployments.get(id);
 	const schema = deployment.parameter_openapi_schema;
 	const result = readTriggerForm(fieldsFromSchema(schema, deployment.parameters), submittedOf(form), new Date(), parameterSchema(schema, deployment.parameters));
 	if (!result.ok) return fail(400, { message: 'Some values are not valid: see the highlighted fields.', errors: result.errors, values: result.values });
-	let runId: string;
-	try {
-		runId = (await prefect.deployments.createFlowRun(id, result.run)).id;
-	} catch (error) {
-		if (!isPrefectError(error)) throw error;
-		const view = describePrefectError(error);
-		return fail(view.status, { message: `${view.title}: ${view.message}`, errors: {}, values: result.ok ? submittedOf(form) : {} });
-	}
-	redirect(303, `/runs/${runId}`);
+	// A refusal shows the form again with what was entered.
+	return asFormFailure(
+		async () => {
+			const run = await prefect.deployments.createFlowRun(id, result.run);
+			redirect(303, `/runs/${run.id}`);
+		},
+		{ errors: {}, values: submittedOf(form) }
+	);
 }

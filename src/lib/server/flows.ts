@@ -12,7 +12,7 @@ import {
 	type RunView
 } from '#lib/prefect/models.ts';
 import { finalStateTypes } from '#lib/prefect/states.ts';
-import { recentRuns, requireUuid, type RecentRun } from './lookups.ts';
+import { recentRuns, type RecentRun } from './lookups.ts';
 
 export interface FlowRow {
 	flow: FlowView;
@@ -57,8 +57,7 @@ const TREND_RUNS = 100;
 const LATEST_RUNS = 25;
 
 /** Four calls in parallel: the flow, its deployments, the durations of its last 100 finished runs, its latest runs. */
-export async function loadFlowPage(prefect: PrefectClient, rawId: string): Promise<FlowPage> {
-	const id = requireUuid(rawId, 'flow');
+export async function loadFlowPage(prefect: PrefectClient, id: string): Promise<FlowPage> {
 	const byFlow = { flows: { id: { any_: [id] } } };
 	const [flow, deployments, points, runs] = await Promise.all([
 		prefect.flows.get(id),

@@ -1,15 +1,7 @@
-/** Lookups shared by several pages: names by id in batched calls, recent runs of every flow, and id checks. */
-import { error } from '@sveltejs/kit';
+/** Lookups shared by several pages: names by id in batched calls, recent runs of every flow. */
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { namesOf, toStateView, type NameLookup, type StateView } from '#lib/prefect/models.ts';
 import type { FlowRun } from '#lib/prefect/schemas.ts';
-import { isUuid } from '#lib/runs/query.ts';
-
-/** A malformed id is a page that cannot exist: 404 before Prefect is asked (it would answer 422). */
-export function requireUuid(id: string, what: string): string {
-	if (!isUuid(id)) error(404, { message: `No ${what} has the id "${id.slice(0, 80)}".`, title: 'Not found' });
-	return id.toLowerCase();
-}
 
 const distinct = (values: Array<string | null>): string[] => [...new Set(values.filter((value): value is string => value !== null))];
 

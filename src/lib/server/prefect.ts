@@ -1,7 +1,6 @@
 /** The Prefect client used by the app's server code and the npm scripts, configured from the environment. */
 import { createPrefectClient, type PrefectClient } from '#lib/prefect/client.ts';
-import { createSharedReads, type PrefectConnection, type SharedReads } from '#lib/prefect/request.ts';
-import type { UpstreamCredentials } from '#lib/auth/upstream.ts';
+import { createSharedReads, type PrefectConnection, type SharedReads, type UpstreamCredentials } from '#lib/prefect/request.ts';
 import type { Config } from './config.ts';
 
 /** The connection to PREFECT_API_URL carrying `credentials` (a user's session, the service account, an API key). */

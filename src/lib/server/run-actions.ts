@@ -2,12 +2,12 @@
  * What the run pages change in Prefect: cancel (one run, its descendants, or a selection), mark a run as a final
  * state, run again with the same parameters, and re-run the failed children of a fan-out.
  */
-import { fail, type ActionFailure } from '@sveltejs/kit';
+import { fail } from '@sveltejs/kit';
 import type { PrefectClient } from '#lib/prefect/client.ts';
-import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
 import type { FlowRun, NewState } from '#lib/prefect/schemas.ts';
 import { isUuid } from '#lib/runs/query.ts';
 import { isFailedState, isFinalState } from '#lib/prefect/states.ts';
+import { asFormFailure } from './form-actions.ts';
 import { processAncestors, runsWithoutExecutor } from './run-health.ts';
 import { fanOutRuns, loadRunTree, type RunTree } from './run-tree.ts';
 
@@ -155,15 +155,4 @@ export async function rerunFailedChildren(prefect: PrefectClient, rootId: string
 		})
 	);
 	return { created: created.map((run) => run.id) };
-}
-
-/** A Prefect refusal during an action becomes a form message with its status, never a 500. */
-export async function asFormFailure<T>(work: () => Promise<T>): Promise<T | ActionFailure<{ message: string }>> {
-	try {
-		return await work();
-	} catch (error) {
-		if (!isPrefectError(error)) throw error;
-		const view = describePrefectError(error);
-		return fail(view.status, { message: `${view.title}: ${view.message}` });
-	}
 }

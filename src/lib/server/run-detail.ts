@@ -3,26 +3,14 @@
  * each component of the page renders (and that a live update can replace part by part).
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
-import {
-	logLevels,
-	toLogView,
-	toRunView,
-	toStateChangeView,
-	type LogView,
-	type RunView,
-	type StateChangeView,
-	type TaskRunView
-} from '#lib/prefect/models.ts';
-import { summarizeTree, type RunRow, type RunTreeSummary } from '#lib/runs/tree.ts';
-import { namesFor, requireUuid } from './lookups.ts';
-import { loadRunTree, runRows, type RunTree } from './run-tree.ts';
-import { logCriteriaOf } from './run-logs.ts';
-import { loadTaskRunsPage, type TaskRunsPage } from './task-runs.ts';
+import { toLogView, toStateChangeView, type LogView, type RunView, type StateChangeView, type TaskRunView } from '#lib/prefect/models.ts';
+import { logLevels } from '#lib/format.ts';
 import { defaultTaskQuery, type TaskQuery } from '#lib/runs/task-query.ts';
+import type { RunTreeSummary, TreeRow } from '#lib/runs/tree.ts';
+import { logCriteria, readRun } from './run-read.ts';
+import type { TaskRunsPage } from './task-runs.ts';
 
 export const LOG_TAIL = 200;
-/** Task runs the live feed follows each tick (the first by expected start; other views re-read their page). */
-export const TASK_RUNS = 200;
 
 export interface LogTail {
 	level: number;
@@ -39,7 +27,7 @@ export interface RunDetail {
 	taskRuns: TaskRunView[];
 	taskPage: Omit<TaskRunsPage, 'tasks'>;
 	/** Every descendant with its parent: the live page rebuilds `tree` from these as they change. */
-	rows: RunRow[];
+	rows: TreeRow[];
 	tree: RunTreeSummary;
 	/** The size bound when the run has more descendants than the page loads (tree, log tail and download then cover only those). */
 	treeTruncatedAt: number | null;
@@ -51,39 +39,21 @@ export function parseLogLevel(raw: string | null): number {
 	return logLevels.some((known) => known.level === level) ? level : 0;
 }
 
-/**
- * In parallel: the run with its descendants (a batched query per level), its state history, task runs, log
- * tail, and the parent run (via the parent task run); then the names of every flow and deployment shown.
- */
-export async function loadRunDetail(prefect: PrefectClient, rawId: string, level = 0, taskQuery: TaskQuery = defaultTaskQuery): Promise<RunDetail> {
-	const id = requireUuid(rawId, 'flow run');
-	const [tree, states, { tasks, ...taskPage }] = await Promise.all([
-		loadRunTree(prefect, id, { withLinks: true }),
-		prefect.flowRuns.states(id),
-		loadTaskRunsPage(prefect, id, taskQuery)
+/** The run's read (server/run-read.ts: tree, the page's task runs, names, the log tail, the parent run) and, in parallel, its state history. */
+export async function loadRunDetail(prefect: PrefectClient, id: string, level = 0, taskQuery: TaskQuery = defaultTaskQuery): Promise<RunDetail> {
+	const [read, states] = await Promise.all([
+		readRun(prefect, id, { parent: true, tasks: taskQuery, logs: (tree) => prefect.logs.filter({ logs: logCriteria(tree, level), sort: 'TIMESTAMP_DESC', limit: LOG_TAIL }) }),
+		prefect.flowRuns.states(id)
 	]);
-	const parentTaskRunId = tree.root.parent_task_run_id;
-	const [names, parentTask, logs] = await Promise.all([
-		namesFor(prefect, [tree.root, ...tree.levels.flat()]),
-		parentTaskRunId ? prefect.taskRuns.filter({ task_runs: { id: { any_: [parentTaskRunId] } }, limit: 1 }) : Promise.resolve([]),
-		prefect.logs.filter({ logs: logCriteria(tree, level), sort: 'TIMESTAMP_DESC', limit: LOG_TAIL })
-	]);
-	const run = toRunView(tree.root, names);
-	const rows = runRows(tree, names);
 	return {
-		run,
-		parentRunId: parentTask[0]?.flow_run_id ?? null,
+		run: read.run,
+		parentRunId: read.parentRunId,
 		states: states.map(toStateChangeView).sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp)),
-		taskRuns: tasks,
-		taskPage,
-		rows,
-		tree: summarizeTree(run, rows),
-		treeTruncatedAt: tree.truncatedAt,
-		logs: { level, logs: logs.map(toLogView).reverse(), truncated: logs.length === LOG_TAIL }
+		taskRuns: read.taskRuns,
+		taskPage: read.taskPage ?? { query: taskQuery, total: read.taskRuns.length, pages: 1 },
+		rows: read.rows,
+		tree: read.summary,
+		treeTruncatedAt: read.tree.truncatedAt,
+		logs: { level, logs: [...read.logs].reverse(), truncated: read.logs.length === LOG_TAIL }
 	};
-}
-
-/** The logs of a run and all its descendants (the tables of a fan-out log in their own runs), at `level` and up. */
-export function logCriteria(tree: RunTree, level: number) {
-	return logCriteriaOf([tree.root.id, ...tree.levels.flat().map((run) => run.id)], level);
 }

@@ -5,7 +5,6 @@
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { toLogView } from '#lib/prefect/models.ts';
 import type { Log, LogFilterBody } from '#lib/prefect/schemas.ts';
-import { requireUuid } from './lookups.ts';
 import { loadRunTree } from './run-tree.ts';
 
 type LogCriteria = NonNullable<LogFilterBody['logs']>;
@@ -20,8 +19,8 @@ export function logCriteriaOf(runIds: string[], level: number): LogCriteria {
 	return { flow_run_id: { any_: runIds }, ...(level ? { level: { ge_: level } } : {}) };
 }
 
-async function criteriaFor(prefect: PrefectClient, rawId: string, level: number): Promise<LogCriteria> {
-	const tree = await loadRunTree(prefect, requireUuid(rawId, 'flow run'));
+async function criteriaFor(prefect: PrefectClient, id: string, level: number): Promise<LogCriteria> {
+	const tree = await loadRunTree(prefect, id);
 	return logCriteriaOf([tree.root.id, ...tree.levels.flat().map((run) => run.id)], level);
 }
 
@@ -84,8 +83,8 @@ async function sliceBounds(prefect: PrefectClient, criteria: LogCriteria, lines:
  * The download: a stream of text lines, oldest first, written as pages arrive. Slices of the run's time span
  * are read a few at once and written in order (a slice read ahead waits in memory for its turn).
  */
-export async function runLogStream(prefect: PrefectClient, rawId: string, level = 0): Promise<ReadableStream<Uint8Array>> {
-	const criteria = await criteriaFor(prefect, rawId, level);
+export async function runLogStream(prefect: PrefectClient, id: string, level = 0): Promise<ReadableStream<Uint8Array>> {
+	const criteria = await criteriaFor(prefect, id, level);
 	const total = await countLogs(prefect, criteria);
 	const bounds = await sliceBounds(prefect, criteria, total);
 	const encoder = new TextEncoder();
@@ -152,6 +151,6 @@ export async function countLogs(prefect: PrefectClient, criteria: LogCriteria): 
 	return low;
 }
 
-export async function countRunLogs(prefect: PrefectClient, rawId: string, level = 0): Promise<number> {
-	return countLogs(prefect, await criteriaFor(prefect, rawId, level));
+export async function countRunLogs(prefect: PrefectClient, id: string, level = 0): Promise<number> {
+	return countLogs(prefect, await criteriaFor(prefect, id, level));
 }

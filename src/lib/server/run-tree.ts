@@ -5,7 +5,7 @@
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { toRunView, type NameLookup } from '#lib/prefect/models.ts';
-import type { RunRow } from '#lib/runs/tree.ts';
+import type { TreeRow } from '#lib/runs/tree.ts';
 import type { FlowRun, TaskRun } from '#lib/prefect/schemas.ts';
 import { isActiveState, isFinalState } from '#lib/prefect/states.ts';
 
@@ -101,7 +101,7 @@ export async function countDescendants(prefect: PrefectClient, runIds: string[],
 }
 
 /** Every descendant with its parent, as view rows (src/lib/runs/tree.ts builds the tree from them). */
-export function runRows(tree: RunTree, names: NameLookup): RunRow[] {
+export function runRows(tree: RunTree, names: NameLookup): TreeRow[] {
 	return tree.levels.flat().map((run) => ({ run: toRunView(run, names), parentId: tree.parentOf?.get(run.id) ?? tree.root.id }));
 }
 

@@ -8,7 +8,7 @@ import { findStaleRuns } from './run-health.ts';
 import { countDescendants, type ChildCount } from './run-tree.ts';
 import { namesFor } from './lookups.ts';
 
-export interface RunRow {
+export interface RunsPageRow {
 	run: RunView;
 	children: ChildCount | null;
 	/** Why no one executes this run any more (docs/operations.md), or null. */
@@ -22,7 +22,7 @@ export interface Choice {
 
 export interface RunsPage {
 	query: RunsQuery;
-	rows: RunRow[];
+	rows: RunsPageRow[];
 	/** Runs matching the view (the count is bounded by the view's time window). */
 	total: number;
 	pages: number;

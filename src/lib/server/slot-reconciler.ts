@@ -3,13 +3,11 @@
  * tag concurrency limit is held only by live task runs, and releases the rest (one log line per release). Prefect
  * 2.13.7 never frees a slot whose task run died without reporting (a killed worker or flow-run process), so
  * without this every later run of the tag can stall. It calls Prefect with the shared credentials (none, API key,
- * or the service account): in per-user sign-in mode it has none and says so once.
+ * or the service account; hooks.server.ts hands it that client): in per-user sign-in mode it has none and says so once.
  */
-import { sharedCredentials, auth } from '#lib/auth/auth.ts';
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { describeRelease, releaseLeakedSlots } from './concurrency.ts';
 import { config } from './config.ts';
-import { prefectClientFor } from './prefect.ts';
 
 /** One pass over every limit; returns the log lines of the slots it released. */
 export async function reconcileSlots(prefect: PrefectClient): Promise<string[]> {
@@ -25,11 +23,11 @@ export async function reconcileSlots(prefect: PrefectClient): Promise<string[]> 
 let timer: ReturnType<typeof setTimeout> | undefined;
 
 /** Starts the reconciler once per process when enabled; a no-op otherwise. */
-export function startSlotReconciler(log: (line: string) => void = console.log): void {
+export function startSlotReconciler(sharedPrefect: (options: { fresh?: boolean }) => PrefectClient, log: (line: string) => void = console.log): void {
 	const cfg = config();
 	if (!cfg.FLOWDECK_RELEASE_LEAKED_SLOTS || timer) return;
 	// Fresh reads: it acts on what it reads (a holder seen a second late could lose its slot).
-	const prefect = prefectClientFor(cfg, sharedCredentials(auth()), { fresh: true });
+	const prefect = sharedPrefect({ fresh: true });
 	let lastError = '';
 	const tick = async () => {
 		try {

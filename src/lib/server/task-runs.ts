@@ -2,7 +2,6 @@
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { toLogView, toStateChangeView, toTaskRunView, type LogView, type StateChangeView, type TaskRunView } from '#lib/prefect/models.ts';
 import { TASK_PAGE_SIZE, toTaskRunFilter, type TaskQuery } from '#lib/runs/task-query.ts';
-import { requireUuid } from './lookups.ts';
 
 export interface TaskRunsPage {
 	query: TaskQuery;
@@ -49,8 +48,7 @@ export interface TaskRunPage {
 const TASK_LOG_LINES = 500;
 
 /** The task run, then in parallel its flow run (name), state history and latest log lines. */
-export async function loadTaskRunPage(prefect: PrefectClient, rawId: string): Promise<TaskRunPage> {
-	const id = requireUuid(rawId, 'task run');
+export async function loadTaskRunPage(prefect: PrefectClient, id: string): Promise<TaskRunPage> {
 	const task = await prefect.taskRuns.get(id);
 	const [flowRun, states, logs] = await Promise.all([
 		prefect.flowRuns.get(task.flow_run_id),

@@ -1,5 +1,6 @@
 import { fail } from '@sveltejs/kit';
-import { asFormFailure, cancelSelected, describeCancel, selectedIds } from '#lib/server/run-actions.ts';
+import { asFormFailure } from '#lib/server/form-actions.ts';
+import { cancelSelected, describeCancel, selectedIds } from '#lib/server/run-actions.ts';
 import { loadRunsPage } from '#lib/server/runs.ts';
 import type { Actions, PageServerLoad } from './$types';
 

@@ -6,32 +6,36 @@
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { isPrefectError } from '#lib/prefect/errors.ts';
+import type { AnyEvents, EventMap, EventOf, HubEvents, SessionEnd } from '#lib/live-events.ts';
 
-export interface LiveEvent {
+/** An event as sent, `E` being the events of its stream. */
+export type LiveEvent<E = EventOf<AnyEvents>> = {
 	/** `${epoch}-${seq}`: epoch names one topic's lifetime, so ids from an earlier poller are recognised. */
 	id: string;
-	event: string;
-	data: unknown;
-}
+} & E;
+
+/** Every event of a topic whose feed yields `M` with snapshots `S`: the feed's, the hub's own, the snapshot. */
+export type StreamEvent<M extends EventMap, S> = EventOf<M> | EventOf<HubEvents> | { event: 'snapshot'; data: S | undefined };
 
 export type Activity = 'active' | 'idle' | 'final';
 
-export interface FeedTick {
-	events: Array<{ event: string; data: unknown }>;
+export interface FeedTick<M extends EventMap = AnyEvents> {
+	events: Array<EventOf<M>>;
 	/** active: something runs (fast polling); idle: only waiting runs; final: send `end` and close. */
 	activity: Activity;
 }
 
-/** The data behind one topic. Implementations keep their last state to compute changes. */
-export interface Feed {
-	tick(prefect: PrefectClient): Promise<FeedTick>;
+/* Implementations keep their last state to compute changes. */
+/** The data behind one topic, yielding the events of `M`; `S` is what a new subscriber gets first. */
+export interface Feed<M extends EventMap = AnyEvents, S = unknown> {
+	tick(prefect: PrefectClient): Promise<FeedTick<M>>;
 	/** Everything a new subscriber needs, as of the last tick (undefined before the first one). */
-	snapshot(): unknown;
+	snapshot(): S | undefined;
 	/** Recent events kept for resume (default: the hub's bufferSize); 1 when each event replaces the ones before. */
 	readonly keep?: number;
 }
 
-export interface Subscriber {
+export interface Subscriber<E = EventOf<AnyEvents>> {
 	/** The subscriber's own Prefect client (its session's credentials). */
 	prefect: PrefectClient;
 	/**
@@ -39,8 +43,8 @@ export interface Subscriber {
 	 * stops when its own session ends even while another viewer's credentials do the polling. `check` resolves
 	 * which session ended ('flowdeck' or 'workbench'), or null while it holds; it must not call upstream.
 	 */
-	session?: { check(): Promise<string | null> };
-	send(event: LiveEvent): void;
+	session?: { check(): Promise<SessionEnd | null> };
+	send(event: LiveEvent<E>): void;
 	/** The hub is done with this subscriber (end of feed, or its credentials expired). */
 	close(): void;
 }
@@ -72,11 +76,11 @@ type TopicOptions = Required<Omit<HubOptions, 'sharedPollers'>>;
 
 let epochCounter = 0;
 
-class Topic {
+class Topic<M extends EventMap, S> {
 	readonly epoch = `${Date.now().toString(36)}${(epochCounter++).toString(36)}`;
-	readonly subscribers = new Set<Subscriber>();
+	readonly subscribers = new Set<Subscriber<StreamEvent<M, S>>>();
 	private seq = 0;
-	private buffer: LiveEvent[] = [];
+	private buffer: Array<LiveEvent<StreamEvent<M, S>>> = [];
 	private timer: unknown;
 	private ticking = false;
 	private stopped = false;
@@ -84,18 +88,18 @@ class Topic {
 	private upstreamDown = false;
 	private ticks = 0;
 
-	private readonly feed: Feed;
+	private readonly feed: Feed<M, S>;
 	private readonly options: TopicOptions;
 	private readonly onEmpty: () => void;
 
-	constructor(feed: Feed, options: TopicOptions, onEmpty: () => void) {
+	constructor(feed: Feed<M, S>, options: TopicOptions, onEmpty: () => void) {
 		this.feed = feed;
 		this.options = options;
 		this.onEmpty = onEmpty;
 	}
 
 	/** Adds a subscriber: replays what it missed (same epoch, still buffered) or sends a snapshot. */
-	add(subscriber: Subscriber, lastEventId?: string): void {
+	add(subscriber: Subscriber<StreamEvent<M, S>>, lastEventId?: string): void {
 		this.subscribers.add(subscriber);
 		const missed = this.missedSince(lastEventId);
 		if (missed) missed.forEach((event) => subscriber.send(event));
@@ -104,7 +108,7 @@ class Topic {
 		if (this.ticks === 0 && !this.ticking && this.timer === undefined) this.schedule(0);
 	}
 
-	remove(subscriber: Subscriber): void {
+	remove(subscriber: Subscriber<StreamEvent<M, S>>): void {
 		this.subscribers.delete(subscriber);
 		if (this.subscribers.size === 0) this.stop();
 	}
@@ -121,7 +125,7 @@ class Topic {
 		this.onEmpty();
 	}
 
-	private missedSince(lastEventId?: string): LiveEvent[] | undefined {
+	private missedSince(lastEventId?: string): Array<LiveEvent<StreamEvent<M, S>>> | undefined {
 		if (!lastEventId) return undefined;
 		const [epoch, seqText] = lastEventId.split('-');
 		const seq = Number(seqText);
@@ -132,12 +136,12 @@ class Topic {
 		return this.buffer.filter((event) => Number(event.id.split('-')[1]) > seq);
 	}
 
-	private snapshotEvent(): LiveEvent {
+	private snapshotEvent(): LiveEvent<StreamEvent<M, S>> {
 		return { id: `${this.epoch}-${this.seq}`, event: 'snapshot', data: this.feed.snapshot() };
 	}
 
-	private emit(event: string, data: unknown): void {
-		const live: LiveEvent = { id: `${this.epoch}-${++this.seq}`, event, data };
+	private emit(change: StreamEvent<M, S>): void {
+		const live: LiveEvent<StreamEvent<M, S>> = { id: `${this.epoch}-${++this.seq}`, ...change };
 		this.buffer.push(live);
 		if (this.buffer.length > (this.feed.keep ?? this.options.bufferSize)) this.buffer.shift();
 		for (const subscriber of this.subscribers) subscriber.send(live);
@@ -155,7 +159,7 @@ class Topic {
 		if (this.stopped || this.ticking) return;
 		this.ticking = true;
 		let next: number;
-		let subscriber: Subscriber | undefined;
+		let subscriber: Subscriber<StreamEvent<M, S>> | undefined;
 		try {
 			await this.endSessions();
 			subscriber = [...this.subscribers].at(-1);
@@ -165,17 +169,17 @@ class Topic {
 			this.failures = 0;
 			if (this.upstreamDown) {
 				this.upstreamDown = false;
-				this.emit('upstream', { reachable: true });
+				this.emit({ event: 'upstream', data: { reachable: true } });
 			}
 			if (this.ticks++ === 0) {
 				// First round: everyone who joined meanwhile gets the snapshot (its id is the current seq).
 				const snapshot = this.snapshotEvent();
 				for (const waiting of this.subscribers) waiting.send(snapshot);
 			} else {
-				for (const change of result.events) this.emit(change.event, change.data);
+				for (const change of result.events) this.emit(change);
 			}
 			if (result.activity === 'final') {
-				this.emit('end', {});
+				this.emit({ event: 'end', data: {} });
 				for (const done of [...this.subscribers]) done.close();
 				this.subscribers.clear();
 				this.stop();
@@ -193,7 +197,7 @@ class Topic {
 				this.failures++;
 				if (!this.upstreamDown) {
 					this.upstreamDown = true;
-					this.emit('upstream', { reachable: false, message: isPrefectError(error) ? error.message : 'Prefect request failed' });
+					this.emit({ event: 'upstream', data: { reachable: false, message: isPrefectError(error) ? error.message : 'Prefect request failed' } });
 				}
 				next = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** (this.failures - 1));
 			}
@@ -213,7 +217,7 @@ class Topic {
 		});
 	}
 
-	private expire(subscriber: Subscriber, ended: string): void {
+	private expire(subscriber: Subscriber<StreamEvent<M, S>>, ended: SessionEnd): void {
 		subscriber.send({ id: `${this.epoch}-${this.seq}`, event: 'auth-expired', data: { ended } });
 		subscriber.close();
 		this.remove(subscriber);
@@ -221,7 +225,8 @@ class Topic {
 }
 
 export class LiveHub {
-	private readonly topics = new Map<string, Topic>();
+	/** Topics by key, whatever their events (a key names one feed type: the caller's createFeed). */
+	private readonly topics = new Map<string, Topic<AnyEvents, unknown>>();
 	private readonly options: TopicOptions;
 	private readonly shared: boolean;
 	private privateKeys = 0;
@@ -239,15 +244,15 @@ export class LiveHub {
 	}
 
 	/** Subscribes to `key`, creating its poller with `createFeed` if none runs. Returns the unsubscribe function. */
-	subscribe(key: string, createFeed: () => Feed, subscriber: Subscriber, lastEventId?: string): () => void {
+	subscribe<M extends EventMap, S>(key: string, createFeed: () => Feed<M, S>, subscriber: Subscriber<StreamEvent<M, S>>, lastEventId?: string): () => void {
 		const topicKey = this.shared ? key : `${key}#${this.privateKeys++}`;
-		let topic = this.topics.get(topicKey);
+		let topic = this.topics.get(topicKey) as Topic<M, S> | undefined;
 		if (!topic || !topic.running) {
 			const created = new Topic(createFeed(), this.options, () => {
-				if (this.topics.get(topicKey) === created) this.topics.delete(topicKey);
+				if (this.topics.get(topicKey) === (created as object)) this.topics.delete(topicKey);
 			});
 			topic = created;
-			this.topics.set(topicKey, created);
+			this.topics.set(topicKey, created as unknown as Topic<AnyEvents, unknown>);
 		}
 		const joined = topic;
 		joined.add(subscriber, lastEventId);

@@ -11,8 +11,9 @@ import { activeStateTypes, isActiveState } from '#lib/prefect/states.ts';
 import { loadRunsPage, type RunsPage } from '#lib/server/runs.ts';
 import { serializeRunsQuery, type RunsQuery } from '#lib/runs/query.ts';
 import { loadDashboard, type Dashboard } from '../dashboard.ts';
+import type { PageFeedEvents } from '#lib/live-events.ts';
 import type { Activity, Feed, FeedTick } from './hub.ts';
-import { liveHub } from './index.ts';
+import { liveHub } from './process-hub.ts';
 import { eventStream, streamSession } from './sse.ts';
 
 export interface PageSource<T> {
@@ -26,7 +27,7 @@ export interface PageSource<T> {
 	upstreamFailure?(data: T): PrefectError | undefined;
 }
 
-export class PageFeed<T> implements Feed {
+export class PageFeed<T> implements Feed<PageFeedEvents<T>, T> {
 	/** A resuming client needs the latest page only: each one replaces the ones before. */
 	readonly keep = 1;
 	private readonly source: PageSource<T>;
@@ -37,7 +38,7 @@ export class PageFeed<T> implements Feed {
 		this.source = source;
 	}
 
-	async tick(prefect: PrefectClient): Promise<FeedTick> {
+	async tick(prefect: PrefectClient): Promise<FeedTick<PageFeedEvents<T>>> {
 		const data = await this.source.load(prefect);
 		const failure = this.source.upstreamFailure?.(data);
 		if (failure) throw failure;

@@ -1,49 +1,26 @@
 /**
- * The live feed of one run: each tick reads the run with its descendants (a batched query per level), its task
- * runs and the new log lines of the whole tree, and yields only what changed. Upstream calls per tick stay
+ * The live feed of one run: each tick reads the run as the page's load does (server/run-read.ts: descendants, task
+ * runs, names) with the new log lines of the whole tree, and yields only what changed. Upstream calls per tick stay
  * bounded whatever the number of children: levels x pages of 200, never a call per child.
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
-import { emptyNames, toLogView, toRunView, toTaskRunView, withoutDuration, type LogView, type NameLookup, type RunView, type TaskRunView } from '#lib/prefect/models.ts';
-import type { StateType } from '#lib/prefect/schemas.ts';
-import { countStates, summarizeTree, type RunRow, type RunTreeSummary } from '#lib/runs/tree.ts';
-import { namesFor } from '../lookups.ts';
-import { logCriteria, TASK_RUNS } from '../run-detail.ts';
-import { loadRunTree, runRows, treeIsActive, treeIsFinal, type RunTree } from '../run-tree.ts';
-import { LogCursor } from '../log-cursor.ts';
+import { emptyNames, withoutDuration, type NameLookup } from '#lib/prefect/models.ts';
+import type { ChildrenChange, LevelCounts, RunFeedEvents, RunSnapshot } from '#lib/live-events.ts';
+import { countStates } from '#lib/runs/tree.ts';
 import { stringifyJson } from '#lib/json.ts';
+import { LogCursor } from '../log-cursor.ts';
+import { logCriteria, readRun } from '../run-read.ts';
+import { treeIsActive, treeIsFinal, type RunTree } from '../run-tree.ts';
 import type { Activity, Feed, FeedTick } from './hub.ts';
 
 /** Log lines a snapshot carries (a client merges them by id, so a resumed view loses and repeats nothing). */
 export const SNAPSHOT_LOG_LINES = 500;
-
 /** How long after the end lines may still arrive: the worker's last lines, plus Prefect's 2 s log batches. */
 const LATE_LINES_MS = 12_000;
 
-export interface RunSnapshot {
-	run: RunView;
-	rows: RunRow[];
-	tree: RunTreeSummary;
-	taskRuns: TaskRunView[];
-	logs: LogView[];
-}
-
-export interface LevelCounts {
-	depth: number;
-	total: number;
-	byState: Partial<Record<StateType, number>>;
-}
-
-export interface ChildrenChange {
-	levels: LevelCounts[];
-	progress: RunTreeSummary['progress'];
-	/** New rows, and rows whose state or times changed, at any level. */
-	changed: RunRow[];
-}
-
 const signature = (view: { durationSeconds: number }) => stringifyJson(withoutDuration(view));
 
-export class RunFeed implements Feed {
+export class RunFeed implements Feed<RunFeedEvents, RunSnapshot> {
 	private readonly runId: string;
 	private readonly level: number;
 	private names: NameLookup = emptyNames;
@@ -51,6 +28,7 @@ export class RunFeed implements Feed {
 	/** Last signature of each thing sent (the root under its id too), to send only what changed. */
 	private readonly rowSignatures = new Map<string, string>();
 	private readonly taskSignatures = new Map<string, string>();
+	/** Follows the tree's log lines forward: every line once, at any rate. */
 	private readonly logs: LogCursor;
 	/** When this feed first saw the whole tree final (its clock), to wait for lines that arrive after the end. */
 	private finalSeenAt: number | null = null;
@@ -65,24 +43,16 @@ export class RunFeed implements Feed {
 		return this.current;
 	}
 
-	async tick(prefect: PrefectClient): Promise<FeedTick> {
-		const tree = await loadRunTree(prefect, this.runId, { withLinks: true });
-		const runs = [tree.root, ...tree.levels.flat()];
-		const [names, tasks, logs] = await Promise.all([
-			namesFor(prefect, runs, this.names),
-			prefect.taskRuns.filter({ flow_runs: { id: { any_: [this.runId] } }, sort: 'EXPECTED_START_TIME_ASC', limit: TASK_RUNS }),
-			this.logs.read(prefect, logCriteria(tree, this.level))
-		]);
+	async tick(prefect: PrefectClient): Promise<FeedTick<RunFeedEvents>> {
+		const { tree, names, run, rows, summary, taskRuns, logs: newLines } = await readRun(prefect, this.runId, {
+			names: this.names,
+			logs: (read) => this.logs.read(prefect, logCriteria(read, this.level))
+		});
 		this.names = names;
-		const run = toRunView(tree.root, names);
-		const rows = runRows(tree, names);
-		const taskRuns = tasks.map(toTaskRunView);
-		const summary = summarizeTree(run, rows);
-		const newLines = logs.map(toLogView);
 		const previousLogs = this.current?.logs ?? [];
 		this.current = { run, rows, tree: summary, taskRuns, logs: [...previousLogs, ...newLines].slice(-SNAPSHOT_LOG_LINES) };
 
-		const events: FeedTick['events'] = [];
+		const events: FeedTick<RunFeedEvents>['events'] = [];
 		if (updateSignature(this.rowSignatures, run.id, signature(run))) events.push({ event: 'run', data: run });
 		const changedRows = rows.filter((row) => updateSignature(this.rowSignatures, row.run.id, signature(row.run) + row.parentId));
 		if (changedRows.length) events.push({ event: 'children', data: { levels: levelCounts(tree), progress: summary.progress, changed: changedRows } satisfies ChildrenChange });

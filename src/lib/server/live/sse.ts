@@ -5,6 +5,7 @@
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { stringifyJson } from '#lib/json.ts';
+import type { EventMap } from '#lib/live-events.ts';
 import type { Feed, LiveEvent, LiveHub, Subscriber } from './hub.ts';
 
 export const HEARTBEAT_MS = 15_000;
@@ -21,10 +22,10 @@ export function formatEvent(event: LiveEvent): string {
 	return `id: ${event.id}\nevent: ${event.event}\ndata: ${stringifyJson(event.data)}\n\n`;
 }
 
-export interface StreamRequest {
+export interface StreamRequest<M extends EventMap, S> {
 	hub: LiveHub;
 	key: string;
-	createFeed: () => Feed;
+	createFeed: () => Feed<M, S>;
 	prefect: PrefectClient;
 	/** The viewer's Flowdeck session, checked at every tick (per-user mode). */
 	session?: Subscriber['session'];
@@ -34,7 +35,7 @@ export interface StreamRequest {
 /** The session part of a stream request: a signed-in person's, checked at every tick; none for shared credentials. */
 export const streamSession = (locals: App.Locals): Subscriber['session'] => (locals.auth.session ? { check: locals.auth.check } : undefined);
 
-export function eventStream(request: StreamRequest): Response {
+export function eventStream<M extends EventMap, S>(request: StreamRequest<M, S>): Response {
 	const encoder = new TextEncoder();
 	let cleanup = () => {};
 	const body = new ReadableStream<Uint8Array>({

@@ -1,14 +1,14 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { config } from '#lib/server/config.ts';
-import { asFormFailure, cancelRun, describeCancel, markRunAs, rerunFailedChildren, runAgain } from '#lib/server/run-actions.ts';
+import { asFormFailure } from '#lib/server/form-actions.ts';
+import { cancelRun, describeCancel, markRunAs, rerunFailedChildren, runAgain } from '#lib/server/run-actions.ts';
 import { loadRunDetail, parseLogLevel } from '#lib/server/run-detail.ts';
 import { staleRunsOfTree } from '#lib/server/run-health.ts';
-import { requireUuid } from '#lib/server/lookups.ts';
 import { parseTaskQuery } from '#lib/runs/task-query.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params, url }) => {
-	const id = requireUuid(params.id, 'flow run');
+	const { id } = params;
 	const [detail, stale] = await Promise.all([
 		loadRunDetail(locals.prefect, id, parseLogLevel(url.searchParams.get('level')), parseTaskQuery(url.searchParams)),
 		// Staleness is a hint: if it cannot be judged now the page still shows the run.
@@ -20,22 +20,18 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 export const actions: Actions = {
 	cancel: async ({ locals, params, request }) => {
 		const descendants = (await request.formData()).get('descendants') === 'yes';
-		const id = requireUuid(params.id, 'flow run');
-		return asFormFailure(async () => ({ message: describeCancel(await cancelRun(locals.prefect, id, descendants)) }));
+		return asFormFailure(async () => ({ message: describeCancel(await cancelRun(locals.prefect, params.id, descendants)) }));
 	},
-	markAs: async ({ locals, params, request }) => markRunAs(locals.prefect, requireUuid(params.id, 'flow run'), await request.formData()),
+	markAs: async ({ locals, params, request }) => markRunAs(locals.prefect, params.id, await request.formData()),
 	rerun: async ({ locals, params }) => {
-		const id = requireUuid(params.id, 'flow run');
-		const result = await asFormFailure(() => runAgain(locals.prefect, id));
+		const result = await asFormFailure(() => runAgain(locals.prefect, params.id));
 		if ('error' in result) return fail(409, { message: result.error });
 		if ('id' in result) redirect(303, `/runs/${result.id}`);
 		return result;
 	},
-	rerunFailed: async ({ locals, params }) => {
-		const id = requireUuid(params.id, 'flow run');
-		return asFormFailure(async () => {
-			const { created } = await rerunFailedChildren(locals.prefect, id);
+	rerunFailed: async ({ locals, params }) =>
+		asFormFailure(async () => {
+			const { created } = await rerunFailedChildren(locals.prefect, params.id);
 			return { message: created.length ? `Started ${created.length} new run${created.length === 1 ? '' : 's'} of the failed children.` : 'No failed children to re-run.', created };
-		});
-	}
+		})
 };

@@ -6,13 +6,14 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrefectClient } from '#lib/prefect/client.ts';
-import { parseConfig, prefectProcessEnv } from '#lib/server/config.ts';
-import { deployFixtureFlows, deployFlows } from './deploy.ts';
-import { startLocalServer } from './local-server.ts';
-import { freePort } from './processes.ts';
-import { setupServer } from './setup.ts';
-import { superviseWorkers } from './workers.ts';
-import { reportOnline } from './worker-status.ts';
+import { parseConfig } from '#lib/server/config.ts';
+import { prefectProcessEnv } from '../../scripts/lib/prefect-env.ts';
+import { deployFixtureFlows, deployFlows } from '../../scripts/lib/deploy.ts';
+import { startLocalServer } from '../../scripts/lib/local-server.ts';
+import { freePort } from '../../scripts/lib/processes.ts';
+import { setupServer } from '../../scripts/lib/setup.ts';
+import { superviseWorkers } from '../../scripts/lib/workers.ts';
+import { reportOnline } from '../../scripts/lib/worker-status.ts';
 
 /** Waits for the server and the workers to come up: seconds when idle, minutes on a loaded 2-core machine (measured: over 90 s at load 25). */
 const START_MS = 300_000;

@@ -1,4 +1,4 @@
-/** A minimal Server-Sent Events reader over fetch, for the benchmark (records when each event arrived). */
+/** A minimal Server-Sent Events reader over fetch, for the tests and the benchmark (records when each event arrived). */
 export interface ReceivedEvent {
 	event: string;
 	id: string | null;
