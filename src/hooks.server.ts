@@ -1,9 +1,13 @@
-import type { Handle, HandleServerError } from '@sveltejs/kit/hooks';
+import { sequence, type Handle, type HandleServerError } from '@sveltejs/kit/hooks';
 import { handleAuth } from '#lib/auth/handle.ts';
+import { handleCompression } from '#lib/server/compression.ts';
 import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
 
-/** Resumes the session, guards pages in per-user workbench mode, and sets locals.prefect with the request's credentials. */
-export const handle: Handle = handleAuth;
+/**
+ * Compresses what the app answers (src/lib/server/compression.ts); resumes the session, guards pages in per-user
+ * workbench mode, and sets locals.prefect with the request's credentials.
+ */
+export const handle: Handle = sequence(handleCompression, handleAuth);
 
 /**
  * A Prefect failure anywhere in a load becomes a clear error page with the right status; anything else
