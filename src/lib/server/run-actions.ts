@@ -7,8 +7,8 @@ import type { PrefectClient } from '#lib/prefect/client.ts';
 import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
 import type { FlowRun, NewState } from '#lib/prefect/schemas.ts';
 import { isUuid } from '#lib/runs/query.ts';
-import { isFailedState } from '#lib/runs/tree.ts';
-import { fanOutRuns, isFinal, loadRunTree, type RunTree } from './run-tree.ts';
+import { isFailedState, isFinalState } from '#lib/prefect/states.ts';
+import { fanOutRuns, loadRunTree, type RunTree } from './run-tree.ts';
 
 /** Set-state calls in flight at once: enough to be quick, few enough for a SQLite-backed server. */
 const PARALLEL = 8;
@@ -35,7 +35,7 @@ export interface CancelOutcome {
 }
 
 export async function cancelFlowRuns(prefect: PrefectClient, runs: FlowRun[]): Promise<CancelOutcome> {
-	const open = runs.filter((run) => !isFinal(run.state_type) && run.state_type !== 'CANCELLING');
+	const open = runs.filter((run) => !isFinalState(run.state_type) && run.state_type !== 'CANCELLING');
 	const results = await inBatches(open, (run) => prefect.flowRuns.setState(run.id, cancelStateFor(run), true));
 	const accepted = results.filter((result) => result.status === 'ACCEPT').length;
 	return { cancelled: accepted, alreadyFinal: runs.length - open.length, refused: open.length - accepted };

@@ -5,11 +5,11 @@
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { emptyNames, toLogView, toRunView, toTaskRunView, withoutDuration, type LogView, type NameLookup, type RunView, type TaskRunView } from '#lib/prefect/models.ts';
-import { activeStateTypes, type StateType } from '#lib/prefect/schemas.ts';
+import type { StateType } from '#lib/prefect/schemas.ts';
 import { countStates, summarizeTree, type RunRow, type RunTreeSummary } from '#lib/runs/tree.ts';
 import { namesFor } from '../lookups.ts';
 import { logCriteria, TASK_RUNS } from '../run-detail.ts';
-import { loadRunTree, runRows, treeIsFinal, type RunTree } from '../run-tree.ts';
+import { loadRunTree, runRows, treeIsActive, treeIsFinal, type RunTree } from '../run-tree.ts';
 import type { Activity, Feed, FeedTick } from './hub.ts';
 
 /** Log lines a snapshot carries (a client merges them by id, so a resumed view loses and repeats nothing). */
@@ -122,7 +122,7 @@ export class RunFeed implements Feed {
 			return 'active';
 		}
 		this.finalSeen = false;
-		return [tree.root, ...tree.levels.flat()].some((run) => run.state_type !== null && activeStateTypes.includes(run.state_type)) ? 'active' : 'idle';
+		return treeIsActive(tree) ? 'active' : 'idle';
 	}
 }
 
