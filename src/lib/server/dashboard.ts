@@ -45,7 +45,8 @@ export function statsOf(buckets: HistoryBucketView[]): RunStats {
  */
 export async function loadDashboard(prefect: PrefectClient, now = new Date()): Promise<Dashboard> {
 	const since = new Date(now.getTime() - DASHBOARD_HOURS * 3_600_000).toISOString();
-	const data = Promise.all([
+	const data = (async () =>
+		Promise.all([
 		prefect.flowRuns.history({ history_start: since, history_end: now.toISOString(), history_interval_seconds: 3600 }),
 		prefect.flowRuns
 			.filter({ flow_runs: { state: { type: { any_: ['FAILED', 'CRASHED'] } }, expected_start_time: { after_: since } }, sort: 'END_TIME_DESC', limit: FAILURES })
@@ -54,7 +55,7 @@ export async function loadDashboard(prefect: PrefectClient, now = new Date()): P
 				return failed.map((run) => toRunView(run, names));
 			}),
 		loadFlowsTable(prefect, 1, now, DASHBOARD_FLOWS)
-	]);
+	]))();
 	data.catch(() => undefined); // awaited below only when the server is reachable
 	const overview = await loadOverview(prefect);
 	if (!overview.reachable) return { overview, stats: null, failures: [], flows: null };

@@ -35,10 +35,11 @@ export async function serverStatus(prefect: PrefectClient, refusal: 'throw' | 'r
  * in parallel). The version decides: an unreachable server is shown as such, whatever the other calls did.
  */
 export async function loadOverview(prefect: PrefectClient): Promise<Overview> {
-	const pools = prefect.workPools.filter().then(async (pools) => {
+	const pools = (async () => {
+		const pools = await prefect.workPools.filter();
 		const workers = await Promise.all(pools.map((pool) => prefect.workPools.workers(pool.name)));
 		return pools.map((pool, index) => toWorkPoolView(pool, workers[index] ?? []));
-	});
+	})();
 	pools.catch(() => undefined); // judged below, after the status
 	const status = await serverStatus(prefect);
 	if (!status.reachable) return { ...status, pools: [] };
