@@ -17,6 +17,8 @@ export const SNAPSHOT_LOG_LINES = 500;
 /** Lines arrive in batches from several processes, sometimes after newer ones: look back this far each tick. */
 const LOG_LOOKBACK_MS = 30_000;
 const MAX_NEW_LOG_LINES = 2000;
+/** A tree that ended longer ago than this has sent its last log lines (the API batches them every 1-2 s). */
+const SETTLED_MS = 10_000;
 
 export interface RunSnapshot {
 	run: RunView;
@@ -114,10 +116,14 @@ export class RunFeed implements Feed {
 		for (const [id, at] of this.seenLogs) if (at < horizon) this.seenLogs.delete(id);
 	}
 
-	/** Final (send `end`) one tick after everything is final, so late log lines still go out. */
+	/**
+	 * Final (send `end`) one tick after everything is final, so late log lines still go out; at once when the
+	 * whole tree ended longer ago than late lines take (a finished run's stream is one round: snapshot, end).
+	 */
 	private activity(tree: RunTree): Activity {
 		if (treeIsFinal(tree)) {
-			if (this.finalSeen) return 'final';
+			const lastEnd = Math.max(...[tree.root, ...tree.levels.flat()].map((run) => Date.parse(run.end_time ?? run.state?.timestamp ?? '') || Date.now()));
+			if (this.finalSeen || Date.now() - lastEnd > SETTLED_MS) return 'final';
 			this.finalSeen = true;
 			return 'active';
 		}
