@@ -90,7 +90,7 @@ async function runOnce(prefect: PrefectClient, design: Design, baseEnv: Record<s
 	}
 }
 
-export async function benchEtl(rounds: number): Promise<void> {
+export async function etlBench(rounds: number): Promise<void> {
 	const home = mkdtempSync(join(tmpdir(), 'flowdeck-bench-etl-'));
 	const apiUrl = `http://127.0.0.1:${await freePort()}/api`;
 	const cfg = parseConfig({ PREFECT_API_URL: apiUrl, PREFECT_CONCURRENCY_LIMIT: String(LIMIT) });

@@ -150,7 +150,7 @@ const median = (values: number[]) => {
 	return (sorted[Math.floor((sorted.length - 1) / 2)]! + sorted[Math.ceil((sorted.length - 1) / 2)]!) / 2;
 };
 
-export async function benchPages(rounds: number): Promise<void> {
+export async function pagesBench(rounds: number): Promise<void> {
 	console.log('building the UI…');
 	await run('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: repoRoot, quiet: true });
 	const home = mkdtempSync(join(tmpdir(), 'flowdeck-bench-pages-'));

@@ -51,7 +51,7 @@ async function openStreams(url: string, count: number): Promise<{ streams: SseCo
 	return { streams, failed };
 }
 
-export async function benchSse(): Promise<void> {
+export async function sseBench(): Promise<void> {
 	console.log('building the UI…');
 	await run('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: repoRoot, quiet: true });
 	const home = mkdtempSync(join(tmpdir(), 'flowdeck-bench-'));
@@ -119,3 +119,4 @@ async function measureLatency(prefect: ReturnType<typeof createPrefectClient>, r
 	}
 	return delays;
 }
+

@@ -1,7 +1,11 @@
-import { sequence, type Handle, type HandleServerError } from '@sveltejs/kit/hooks';
+import { sequence, type Handle, type HandleServerError, type ServerInit } from '@sveltejs/kit/hooks';
 import { handleAuth } from '#lib/auth/handle.ts';
 import { handleCompression } from '#lib/server/compression.ts';
 import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
+import { startSlotReconciler } from '#lib/server/slot-reconciler.ts';
+
+/** Background work of the server process: the leaked-slot reconciler, when enabled. */
+export const init: ServerInit = () => startSlotReconciler();
 
 /**
  * Compresses what the app answers (src/lib/server/compression.ts); resumes the session, guards pages in per-user

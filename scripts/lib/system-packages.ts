@@ -16,6 +16,8 @@ export async function ensureSystemPackages(): Promise<void> {
 	}
 	console.log(`installing system packages: ${missing.join(' ')} (apt-get)…`);
 	const env = { DEBIAN_FRONTEND: 'noninteractive' };
-	await run('apt-get', ['update', '-qq'], { env, quiet: true });
-	await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env, quiet: true });
+	// Waits for the dpkg lock when another install runs (CI images, unattended-upgrades) instead of failing at once.
+	const lock = ['-o', 'DPkg::Lock::Timeout=600'];
+	await run('apt-get', [...lock, 'update', '-qq'], { env, quiet: true });
+	await run('apt-get', [...lock, 'install', '-y', '-qq', '--no-install-recommends', ...missing], { env, quiet: true });
 }

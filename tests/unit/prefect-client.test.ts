@@ -4,6 +4,7 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPrefectClient } from '#lib/prefect/client.ts';
 import { PrefectError } from '#lib/prefect/errors.ts';
+import { createSharedReads } from '#lib/prefect/request.ts';
 
 const API = 'http://prefect.test/api';
 const server = setupServer();
@@ -75,6 +76,98 @@ describe('Prefect request path', () => {
 		);
 		expect((await failure(client().deployments.createFlowRun('d1', {}))).kind).toBe('not-found');
 		expect(calls).toBe(3);
+	});
+
+	it('keeps sending a write while the database is busy, within the busy-retry budget, then gives up', async () => {
+		let calls = 0;
+		server.use(
+			http.post(`${API}/deployments/d1/create_flow_run`, () => {
+				calls++;
+				return HttpResponse.json({ exception_message: 'Service Unavailable' }, { status: 503 });
+			})
+		);
+		const started = Date.now();
+		const error = await failure(client({ busyRetryMs: 1500 }).deployments.createFlowRun('d1', {}));
+		expect(error.kind).toBe('upstream');
+		expect(error.status).toBe(503);
+		expect(calls).toBeGreaterThan(3); // 200, 400, 800 ms waits (jittered) fit in 1.5 s; 1.6 s more does not
+		expect(Date.now() - started).toBeLessThan(1500 + 1000);
+	});
+
+	it('never re-sends a write on a 503 that does not say the database was busy (it may have been saved)', async () => {
+		let calls = 0;
+		server.use(
+			http.post(`${API}/deployments/d1/create_flow_run`, () => {
+				calls++;
+				return HttpResponse.json({ exception_message: 'Service Unavailable', exception_detail: [{ msg: 'other' }] }, { status: 503 });
+			})
+		);
+		expect((await failure(client({ busyRetryMs: 5000 }).deployments.createFlowRun('d1', {}))).status).toBe(503);
+		expect(calls).toBe(1);
+	});
+
+	it('shares identical reads in flight and for a short time, only within one credential identity', async () => {
+		let calls = 0;
+		server.use(
+			http.post(`${API}/flows/filter`, async () => {
+				calls++;
+				await delay(50);
+				return HttpResponse.json([flow]);
+			})
+		);
+		let clock = 0;
+		const sharedReads = createSharedReads({ ttlMs: 1000, now: () => clock });
+		const alice = client({ sharedReads, shareKey: 'alice' });
+		const results = await Promise.all([alice.flows.filter(), alice.flows.filter(), client({ sharedReads, shareKey: 'alice' }).flows.filter()]);
+		expect(results).toEqual([[flow], [flow], [flow]]);
+		expect(calls).toBe(1);
+		await alice.flows.filter(); // within the second: reused
+		expect(calls).toBe(1);
+		await client({ sharedReads, shareKey: 'bob' }).flows.filter(); // another identity: its own read
+		expect(calls).toBe(2);
+		await client({ sharedReads }).flows.filter(); // no identity: never shared
+		expect(calls).toBe(3);
+		clock = 1000; // expired
+		await alice.flows.filter();
+		expect(calls).toBe(4);
+	});
+
+	it('checks the credentials of every caller of a shared read, and a write clears what is shared', async () => {
+		let reads = 0;
+		server.use(
+			http.post(`${API}/flows/filter`, () => {
+				reads++;
+				return HttpResponse.json([flow]);
+			}),
+			http.post(`${API}/deployments/d1/create_flow_run`, () => HttpResponse.json({ detail: 'gone' }, { status: 404 }))
+		);
+		const sharedReads = createSharedReads({ ttlMs: 60_000 });
+		await client({ sharedReads, shareKey: 's1' }).flows.filter();
+		const ended = client({
+			sharedReads,
+			shareKey: 's1',
+			headers: () => {
+				throw new PrefectError('unauthorized', 'your session ended: sign in again', 401);
+			}
+		});
+		expect((await failure(ended.flows.filter())).kind).toBe('unauthorized');
+		await failure(client({ sharedReads, shareKey: 's1' }).deployments.createFlowRun('d1', {}));
+		await client({ sharedReads, shareKey: 's1' }).flows.filter();
+		expect(reads).toBe(2);
+	});
+
+	it('never keeps a failed read', async () => {
+		let calls = 0;
+		server.use(
+			http.post(`${API}/flows/filter`, () => {
+				calls++;
+				return calls === 1 ? HttpResponse.json({ detail: 'nope' }, { status: 404 }) : HttpResponse.json([flow]);
+			})
+		);
+		const sharedReads = createSharedReads({ ttlMs: 60_000 });
+		await failure(client({ sharedReads, shareKey: 'a' }).flows.filter());
+		expect(await client({ sharedReads, shareKey: 'a' }).flows.filter()).toEqual([flow]);
+		expect(calls).toBe(2);
 	});
 
 	it('maps a slow answer to timeout', async () => {

@@ -7,7 +7,8 @@ import { config, type Config } from '#lib/server/config.ts';
 import { cookieHeader, jarExpired } from './cookies.ts';
 import { authModeOf, type AuthMode } from './mode.ts';
 import { createServiceAccount } from './service-account.ts';
-import { createMemorySessionStore, type Session, type SessionStore } from './session-store.ts';
+import { createMemorySessionStore, sessionShareKey, type Session, type SessionStore } from './session-store.ts';
+import { createRedisSessionStore } from './redis-sessions.ts';
 import { createLoginThrottle, type LoginThrottle } from './throttle.ts';
 import { apiKeyHeaders, jarCredentials, type CookieSource, type UpstreamCredentials } from './upstream.ts';
 import { createWorkbenchClient, signInMessages, WorkbenchError, type WorkbenchClient } from './workbench.ts';
@@ -43,9 +44,17 @@ export function createAuth(cfg: Config, now: () => number = Date.now): Auth {
 		now,
 		workbench,
 		serviceAccount: workbench && username && password ? createServiceAccount(() => workbench.signIn(username, password), now) : undefined,
-		sessions: createMemorySessionStore({ idleMs: cfg.FLOWDECK_SESSION_IDLE_MINUTES * 60_000, absoluteMs: cfg.FLOWDECK_SESSION_ABSOLUTE_HOURS * 3_600_000 }, { now }),
+		sessions: sessionStoreFor(cfg, now),
 		throttle: createLoginThrottle({ maxFailures: cfg.FLOWDECK_LOGIN_MAX_FAILURES, windowMs: cfg.FLOWDECK_LOGIN_WINDOW_MINUTES * 60_000, now })
 	};
+}
+
+/** The store FLOWDECK_SESSION_STORE names: this process's memory, or Redis shared by every instance. */
+function sessionStoreFor(cfg: Config, now: () => number): SessionStore {
+	const timeouts = { idleMs: cfg.FLOWDECK_SESSION_IDLE_MINUTES * 60_000, absoluteMs: cfg.FLOWDECK_SESSION_ABSOLUTE_HOURS * 3_600_000 };
+	if (cfg.FLOWDECK_SESSION_STORE === 'memory') return createMemorySessionStore(timeouts, { now });
+	// The configuration refuses a Redis store without a secret.
+	return createRedisSessionStore(cfg.FLOWDECK_SESSION_STORE, cfg.FLOWDECK_SESSION_SECRET!, timeouts, { now });
 }
 
 let processAuth: Auth | undefined;
@@ -58,8 +67,9 @@ export function auth(): Auth {
 /** Credentials shared by everyone: the service account's session (and key), the API key, or nothing. */
 export function sharedCredentials(auth: Auth): UpstreamCredentials {
 	const account = auth.serviceAccount;
-	if (!account) return { headers: () => apiKeyHeaders(auth.cfg.PREFECT_API_KEY) };
-	return jarCredentials({ apiUrl: auth.cfg.PREFECT_API_URL, apiKey: auth.cfg.PREFECT_API_KEY, now: auth.now, cookies: account });
+	// One credential for everyone: reads are shared between all viewers.
+	if (!account) return { headers: () => apiKeyHeaders(auth.cfg.PREFECT_API_KEY), shareKey: 'shared' };
+	return { ...jarCredentials({ apiUrl: auth.cfg.PREFECT_API_URL, apiKey: auth.cfg.PREFECT_API_KEY, now: auth.now, cookies: account }), shareKey: 'shared' };
 }
 
 /** Which session ended: Flowdeck's own (signed out, idle or absolute timeout) or the workbench one behind it. */
@@ -82,7 +92,7 @@ export async function sessionEnded(auth: Auth, session: Session): Promise<Sessio
  * Every call also checks the session is still active, so a long-lived stream stops at sign-out or timeout.
  */
 export function sessionCredentials(auth: Auth, session: Session, onEnded: (end: SessionEnd) => Promise<void>): UpstreamCredentials {
-	return jarCredentials({
+	const credentials = jarCredentials({
 		apiUrl: auth.cfg.PREFECT_API_URL,
 		apiKey: auth.cfg.PREFECT_API_KEY,
 		now: auth.now,
@@ -106,6 +116,8 @@ export function sessionCredentials(auth: Auth, session: Session, onEnded: (end: 
 			}
 		}
 	});
+	// Reads are shared only within this session: users' upstream rights may differ.
+	return { ...credentials, shareKey: `session:${sessionShareKey(session.id)}` };
 }
 
 export type SignInResult = { ok: true; session: Session } | { ok: false; status: number; message: string; retryAfterSeconds?: number };

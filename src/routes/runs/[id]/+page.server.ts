@@ -1,12 +1,20 @@
 import { fail, redirect } from '@sveltejs/kit';
-import { asFormFailure, cancelRun, describeCancel, rerunFailedChildren, runAgain } from '#lib/server/run-actions.ts';
+import { config } from '#lib/server/config.ts';
+import { asFormFailure, cancelRun, describeCancel, markRunAs, rerunFailedChildren, runAgain } from '#lib/server/run-actions.ts';
 import { loadRunDetail, parseLogLevel } from '#lib/server/run-detail.ts';
+import { staleRunsOfTree } from '#lib/server/run-health.ts';
 import { requireUuid } from '#lib/server/lookups.ts';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals, params, url }) => ({
-	detail: await loadRunDetail(locals.prefect, params.id, parseLogLevel(url.searchParams.get('level')))
-});
+export const load: PageServerLoad = async ({ locals, params, url }) => {
+	const id = requireUuid(params.id, 'flow run');
+	const [detail, stale] = await Promise.all([
+		loadRunDetail(locals.prefect, id, parseLogLevel(url.searchParams.get('level'))),
+		// Staleness is a hint: if it cannot be judged now the page still shows the run.
+		staleRunsOfTree(locals.prefect, id, config().FLOWDECK_STALE_AFTER_SECONDS * 1000).catch(() => [])
+	]);
+	return { detail, stale };
+};
 
 export const actions: Actions = {
 	cancel: async ({ locals, params, request }) => {
@@ -14,6 +22,7 @@ export const actions: Actions = {
 		const id = requireUuid(params.id, 'flow run');
 		return asFormFailure(async () => ({ message: describeCancel(await cancelRun(locals.prefect, id, descendants)) }));
 	},
+	markAs: async ({ locals, params, request }) => markRunAs(locals.prefect, requireUuid(params.id, 'flow run'), await request.formData()),
 	rerun: async ({ locals, params }) => {
 		const id = requireUuid(params.id, 'flow run');
 		const result = await asFormFailure(() => runAgain(locals.prefect, id));
