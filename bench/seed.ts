@@ -8,16 +8,25 @@ export interface Seeder {
 	post<T = unknown>(path: string, body: unknown): Promise<T>;
 }
 
-/** A JSON client of `apiUrl` (…/api) that retries what a loaded SQLite server refuses for a moment. */
+/** A JSON client of `apiUrl` (…/api) that retries what a loaded SQLite server refuses or drops for a moment. */
 export function seeder(apiUrl: string): Seeder {
 	return {
 		async post<T>(path: string, body: unknown): Promise<T> {
+			// Every call here is safe to repeat: scheduling is idempotent, and a duplicate run or line changes no shape.
 			for (let attempt = 1; ; attempt++) {
-				const response = await fetch(`${apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-				if (response.ok) return (await response.json()) as T;
-				const text = await response.text();
-				if (attempt >= 5 || response.status < 500) throw new Error(`POST ${path} answered ${response.status}: ${text.slice(0, 300)}`);
-				await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+				let failure: string;
+				try {
+					const response = await fetch(`${apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+					if (response.ok) return (await response.json()) as T;
+					failure = `answered ${response.status}: ${(await response.text()).slice(0, 300)}`;
+					if (response.status < 500) throw new Error(`POST ${path} ${failure}`);
+				} catch (error) {
+					if (error instanceof Error && error.message.startsWith(`POST ${path}`)) throw error;
+					const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+					failure = `failed (${cause})`;
+				}
+				if (attempt >= 5) throw new Error(`POST ${path} ${failure} (after ${attempt} attempts)`);
+				await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
 			}
 		}
 	};
