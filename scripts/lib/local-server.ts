@@ -80,8 +80,8 @@ export async function startLocalServer(options: StartServerOptions): Promise<Loc
 			PREFECT_SERVER_ANALYTICS_ENABLED: 'false',
 			PREFECT_UI_ENABLED: 'true',
 			PREFECT_LOGGING_LEVEL: 'WARNING',
-			// Empty means Prefect's default: SQLite in PREFECT_HOME.
-			PREFECT_API_DATABASE_CONNECTION_URL: databaseUrl ?? ''
+			// Unset (not empty: Prefect 2.13.7 refuses an empty URL and exits 0) means SQLite in PREFECT_HOME.
+			PREFECT_API_DATABASE_CONNECTION_URL: databaseUrl
 		},
 		prefix: options.logPrefix ?? '',
 		quiet: options.logPrefix === undefined
