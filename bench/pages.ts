@@ -74,7 +74,7 @@ async function seedDataSet(seed: Seeder): Promise<View[]> {
 	await inParallel(windows, async (index) => {
 		const start = new Date(windowStart + index * 1000 * 60_000);
 		await seed.post(`/deployments/${deployment.id}/schedule`, { start_time: start.toISOString(), end_time: new Date(start.getTime() + 1000 * 60_000 - 1).toISOString(), max_runs: 1000 });
-	}, 2, progress('bulk scheduled runs (x1000)', windows));
+	}, 1, progress('bulk scheduled runs (x1000)', windows));
 	const others = await Promise.all(Array.from({ length: 20 }, (_, index) => createFlow(seed, `bench-flow-${index}-${suffix}`)));
 	await inParallel(400, async (index) => void (await createRun(seed, { flowId: others[index % others.length]!.id, state: index % 7 === 0 ? 'FAILED' : 'COMPLETED' })), 16, progress('finished runs', 400));
 

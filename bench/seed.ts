@@ -3,6 +3,7 @@
  * the state wanted (no execution), many requests in flight. Shared by the pages benchmark and the tests that
  * need data sets of a given shape.
  */
+import { mapBounded } from '#lib/server/lookups.ts';
 
 export interface Seeder {
 	post<T = unknown>(path: string, body: unknown): Promise<T>;
@@ -25,8 +26,8 @@ export function seeder(apiUrl: string): Seeder {
 					const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
 					failure = `failed (${cause})`;
 				}
-				if (attempt >= 5) throw new Error(`POST ${path} ${failure} (after ${attempt} attempts)`);
-				await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+				if (attempt >= 8) throw new Error(`POST ${path} ${failure} (after ${attempt} attempts)`);
+				await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
 			}
 		}
 	};
@@ -34,15 +35,12 @@ export function seeder(apiUrl: string): Seeder {
 
 /** `task(i)` for i in [0, count), at most `inFlight` at once; `onProgress` after each. */
 export async function inParallel(count: number, task: (index: number) => Promise<void>, inFlight = 16, onProgress?: (done: number) => void): Promise<void> {
-	let next = 0;
 	let done = 0;
-	const worker = async () => {
-		while (next < count) {
-			await task(next++);
-			onProgress?.(++done);
-		}
-	};
-	await Promise.all(Array.from({ length: Math.min(inFlight, count) }, worker));
+	const indexes = Array.from({ length: count }, (_, index) => index);
+	await mapBounded(indexes, async (index) => {
+		await task(index);
+		onProgress?.(++done);
+	}, inFlight);
 }
 
 export const createFlow = (seed: Seeder, name: string) => seed.post<{ id: string }>('/flows/', { name });
