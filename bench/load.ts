@@ -104,7 +104,11 @@ async function measure(sharing: 'on' | 'off', options: Options, proxy: CountingP
 				await sleep(THINK_MS);
 			}
 		};
-		await Promise.all(Array.from({ length: options.users }, (_, index) => user(index)));
+		const progress = setInterval(() => {
+			const left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+			console.log(`  … ${times.length} pages, ${errors} errors, ${left} s left`);
+		}, 10_000);
+		await Promise.all(Array.from({ length: options.users }, (_, index) => user(index))).finally(() => clearInterval(progress));
 		return {
 			sharing,
 			pages: times.length,

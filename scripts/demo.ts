@@ -16,7 +16,8 @@ const options = {
 
 const spec = {
 	command: 'npm run demo',
-	summary: 'Everything on the embedded default: local Prefect server, work pool and limit, deployed flows, workers and the built UI; Ctrl-C stops all, a second run reuses the data.',
+	summary:
+		'Everything on the embedded default: local Prefect server, work pool and limit, deployed flows, workers and the built UI; Ctrl-C stops all, a second run reuses the data; --database postgres runs Prefect on a local PostgreSQL (docs/operations.md).',
 	options,
 	env: ['PREFECT_API_URL', 'FLOWDECK_PREFECT_HOME', 'FLOWDECK_PREFECT_DATABASE', 'PREFECT_WORK_POOL', 'FLOWDECK_WORKERS', 'HOST', 'PORT'],
 	otherEnv: { FLOWDECK_DEMO_VERBOSE: "1: print the workers' log lines (as --verbose)" },

@@ -28,7 +28,7 @@ const spec = {
 	positionals: { name: 'FILE', description: 'test files to narrow the part given with --only' },
 	otherEnv: {
 		FLOWDECK_DOCS_SHOTS: '1: browser tests write their screenshots to docs/images/ (npm run docs:shots) instead of test-results/',
-		FLOWDECK_TEST_SLOWDOWN: 'how many times slower than an idle machine the waits of the tests allow for (default 6)',
+		FLOWDECK_TEST_SLOWDOWN: 'how many times slower than an idle machine the waits of the tests allow for (default 8)',
 		CHROMIUM_PATH: 'the Chromium the browser tests use (default /usr/bin/chromium)'
 	},
 	examples: ['npm test -- --only e2e tests/e2e/runs.spec.ts']

@@ -1,6 +1,7 @@
 import { sequence, type Handle, type HandleServerError, type ServerInit } from '@sveltejs/kit/hooks';
 import { handleAuth } from '#lib/auth/handle.ts';
 import { handleCompression } from '#lib/server/compression.ts';
+import { checkRequest } from '#lib/server/request-checks.ts';
 import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
 import { startSlotReconciler } from '#lib/server/slot-reconciler.ts';
 
@@ -8,10 +9,11 @@ import { startSlotReconciler } from '#lib/server/slot-reconciler.ts';
 export const init: ServerInit = () => startSlotReconciler();
 
 /**
- * Compresses what the app answers (src/lib/server/compression.ts); resumes the session, guards pages in per-user
- * workbench mode, and sets locals.prefect with the request's credentials.
+ * Compresses what the app answers (src/lib/server/compression.ts); refuses requests to a host this server does not
+ * answer to and form posts that are not forms (400); then resumes the session, guards pages in per-user workbench
+ * mode, and sets locals.prefect with the request's credentials.
  */
-export const handle: Handle = sequence(handleCompression, handleAuth);
+export const handle: Handle = sequence(handleCompression, checkRequest, handleAuth);
 
 /**
  * A Prefect failure anywhere in a load becomes a clear error page with the right status; anything else

@@ -80,7 +80,8 @@ export async function startLocalServer(options: StartServerOptions): Promise<Loc
 			PREFECT_SERVER_ANALYTICS_ENABLED: 'false',
 			PREFECT_UI_ENABLED: 'true',
 			PREFECT_LOGGING_LEVEL: 'WARNING',
-			// Unset (not empty: Prefect 2.13.7 refuses an empty URL and exits 0) means SQLite in PREFECT_HOME.
+			// Unset (not empty: Prefect cannot parse '') means Prefect's default, SQLite in PREFECT_HOME; a value
+			// inherited from the shell is never used (FLOWDECK_PREFECT_DATABASE decides).
 			PREFECT_API_DATABASE_CONNECTION_URL: databaseUrl
 		},
 		prefix: options.logPrefix ?? '',

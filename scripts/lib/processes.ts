@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export interface Managed {
@@ -124,7 +125,7 @@ export async function run(command: string, args: string[], options: StartOptions
 	if (code !== 0) {
 		// Output already shown is not repeated in the error.
 		const shown = !options.quiet && options.onLine !== undefined;
-		throw new Error(`${command} ${args.join(' ')} failed (exit ${code})${shown ? '' : `:\n${lines.slice(-40).join('\n')}`}`);
+		throw new Error(`${basename(command)} ${args.join(' ')} failed (exit ${code})${shown ? '' : `:\n${lines.slice(-40).join('\n')}`}`);
 	}
 	return lines.join('\n');
 }

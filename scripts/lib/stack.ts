@@ -47,7 +47,8 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
 	try {
 		log(`starting Prefect at ${apiUrl} (PREFECT_HOME=${home})`);
 		const database = options.database === 'postgres' ? { kind: 'local-postgres' as const, dataDir: join(home, 'postgres') } : { kind: 'sqlite' as const };
-		const server = await startLocalServer({ apiUrl, home, database, log });
+		// Generous: on a loaded 2-core machine the first start (imports, migrations) can take minutes.
+		const server = await startLocalServer({ apiUrl, home, database, log, timeoutMs: 300_000 });
 		stops.push(server.stop);
 		const prefect = createPrefectClient({ apiUrl });
 		await setupServer(prefect, { workPool: cfg.PREFECT_WORK_POOL, tag: cfg.PREFECT_CONCURRENCY_TAG, limit: cfg.PREFECT_CONCURRENCY_LIMIT });

@@ -22,7 +22,7 @@ export const SCRIPTS: Record<string, string> = {
 	'run:flow': 'scripts/run-flow.ts',
 	'test:auth': 'scripts/test-auth.ts',
 	test: 'scripts/test-all.ts',
-	bench: 'bench/sse.ts'
+	bench: 'bench/run.ts'
 };
 
 export function spawnScript(file: string, args: string[], env: Record<string, string> = {}): { child: ChildProcess; finished: Promise<Finished> } {

@@ -43,10 +43,13 @@ async function setupFetch(input: RequestInfo | URL, init?: RequestInit): Promise
 }
 
 /**
- * The tests' Prefect client: the product's request path (reads retried on network errors, timeouts and
+ * The tests' Prefect client for any API URL: the product's request path (reads retried on network errors, timeouts and
  * 502/503/504; writes on Prefect's "database busy" 503) with more patience, and every call re-sent after a reset.
  */
-export const testPrefect = () => createPrefectClient({ apiUrl: testApiUrl(), readRetries: 5, timeoutMs: 30_000, fetch: setupFetch });
+export const setupPrefect = (apiUrl: string) => createPrefectClient({ apiUrl, readRetries: 5, timeoutMs: 30_000, fetch: setupFetch });
+
+/** setupPrefect for the stack npm test started. */
+export const testPrefect = () => setupPrefect(testApiUrl());
 
 export async function waitForFinalTree(runId: string, timeoutMs: number): Promise<RunTree> {
 	const prefect = testPrefect();

@@ -2,9 +2,9 @@
  * Time budgets derived from what a test waits for, with room for a slow machine: tests wait for conditions up to
  * these bounds and never assert timings. Every flow run on a worker is a new Python process importing Prefect
  * (~10 s of one idle core); the suite's own machine has 2 cores shared with other work, so budgets allow
- * FLOWDECK_TEST_SLOWDOWN (default 6) times the idle cost.
+ * FLOWDECK_TEST_SLOWDOWN (default 8) times the idle cost.
  */
-export const SLOWDOWN = Number(process.env.FLOWDECK_TEST_SLOWDOWN || 6);
+export const SLOWDOWN = Number(process.env.FLOWDECK_TEST_SLOWDOWN || 8);
 
 const PROCESS_START_MS = 10_000;
 const CORES = 2;

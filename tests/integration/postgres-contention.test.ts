@@ -5,12 +5,13 @@
  * nothing exists that a request did not report as created.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrefectClient, type PrefectClient } from '#lib/prefect/client.ts';
+import type { PrefectClient } from '#lib/prefect/client.ts';
 import { loadRunTree, treeIsFinal } from '#lib/server/run-tree.ts';
 import { openSse, type SseConnection } from '../../bench/sse-client.ts';
 import { waitFor } from '../../scripts/lib/processes.ts';
 import { startTestStack, type TestStack } from '../../scripts/lib/stack.ts';
 import { header, startFlowdeck, Visitor, type FlowdeckServer } from '../helpers/flowdeck.ts';
+import { setupPrefect } from '../helpers/stack.ts';
 
 const TRIGGERS = 15;
 let stack: TestStack;
@@ -19,7 +20,7 @@ let prefect: PrefectClient;
 
 beforeAll(async () => {
 	stack = await startTestStack({ workers: 2, database: 'postgres', log: () => {} });
-	prefect = createPrefectClient({ apiUrl: stack.apiUrl });
+	prefect = setupPrefect(stack.apiUrl);
 	flowdeck = await startFlowdeck({ PREFECT_API_URL: stack.apiUrl });
 }, 600_000);
 

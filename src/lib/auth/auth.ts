@@ -21,6 +21,8 @@ export interface Auth {
 	workbench?: WorkbenchClient;
 	/** Service-account mode: the shared upstream session. */
 	serviceAccount?: CookieSource;
+	/** Why recently ended sessions ended, by session share key: every stream and page of one session says the same. */
+	endings: Map<string, { end: SessionEnd; at: number }>;
 	now: () => number;
 }
 
@@ -45,6 +47,7 @@ export function createAuth(cfg: Config, now: () => number = Date.now): Auth {
 		workbench,
 		serviceAccount: workbench && username && password ? createServiceAccount(() => workbench.signIn(username, password), now) : undefined,
 		sessions: sessionStoreFor(cfg, now),
+		endings: new Map(),
 		throttle: createLoginThrottle({ maxFailures: cfg.FLOWDECK_LOGIN_MAX_FAILURES, windowMs: cfg.FLOWDECK_LOGIN_WINDOW_MINUTES * 60_000, now })
 	};
 }
@@ -80,9 +83,26 @@ export const sessionEndMessages: Record<SessionEnd, string> = {
 	workbench: 'your workbench session expired: sign in again'
 };
 
+/** How long this process remembers why a session ended (its other tabs and streams learn it within seconds). */
+const ENDING_MEMORY_MS = 15 * 60_000;
+
+/** Ends a session, remembering which one ended so its other requests and streams tell the person the same. */
+export async function endSession(auth: Auth, id: string, end: SessionEnd): Promise<void> {
+	const at = auth.now();
+	for (const [key, ending] of auth.endings) if (at - ending.at > ENDING_MEMORY_MS) auth.endings.delete(key);
+	auth.endings.set(sessionShareKey(id), { end, at });
+	await auth.sessions.destroy(id);
+}
+
+/**
+ * Which session ended for a session id the store no longer has: the workbench one when this process saw it end,
+ * else Flowdeck's own (signed out, timed out; or it ended on another instance).
+ */
+export const endingOf = (auth: Auth, id: string): SessionEnd => auth.endings.get(sessionShareKey(id))?.end ?? 'flowdeck';
+
 /** Whether a signed-in user's session still holds: null while it does, else which one ended. Cheap: no upstream call. */
 export async function sessionEnded(auth: Auth, session: Session): Promise<SessionEnd | null> {
-	if (!(await auth.sessions.isActive(session.id))) return 'flowdeck';
+	if (!(await auth.sessions.isActive(session.id))) return endingOf(auth, session.id);
 	return jarExpired(session.upstream, auth.now()) ? 'workbench' : null;
 }
 

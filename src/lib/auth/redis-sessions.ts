@@ -53,7 +53,7 @@ const TOUCH = `if redis.call('exists', KEYS[1]) == 1 then redis.call('hset', KEY
 const SET_SEALED = `if redis.call('exists', KEYS[1]) == 1 then redis.call('hset', KEYS[1], 'sealed', ARGV[1]) end`;
 
 export function redisSessionBackend(url: string, secret: string): SessionBackend {
-	const redis = new Redis(url, { maxRetriesPerRequest: 2, connectTimeout: 5000, lazyConnect: true });
+	const redis = new Redis(url, { maxRetriesPerRequest: 2, connectTimeout: 5000, commandTimeout: 5000, lazyConnect: true });
 	// Connection problems are retried by the client and surface in the failing request: do not crash the process.
 	redis.on('error', (error: Error) => console.error(`[flowdeck] session store (Redis): ${error.message}`));
 	const sealer = sessionSealer(secret);

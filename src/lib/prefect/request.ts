@@ -11,13 +11,8 @@ import { PrefectError } from './errors.ts';
 export interface PrefectConnection {
 	/** e.g. http://127.0.0.1:4200/api */
 	apiUrl: string;
-	/** Headers added to every call (Authorization, Cookie): computed per call so sessions can renew. */
+	/** Headers added to every call (Authorization): computed per call so sessions can renew. */
 	headers?: () => Record<string, string> | Promise<Record<string, string>>;
-	/**
-	 * Called once when upstream answers 401; resolve true after re-authenticating to retry the call once
-	 * (service-account sign-in), false to let the 401 surface.
-	 */
-	onUnauthorized?: () => Promise<boolean>;
 	timeoutMs?: number;
 	/** Retries for idempotent reads on network errors, timeouts and 502/503/504. */
 	readRetries?: number;
@@ -101,19 +96,14 @@ export function createRequester(connection: PrefectConnection): Requester {
 		});
 	}
 
-	/** The call (once more after a successful re-authentication), its JSON body read when a schema wants it. */
+	/**
+	 * The call, its JSON body read when a schema wants it. A refused session is renewed (and the call sent again) by
+	 * the credentials' own fetch (src/lib/auth/upstream.ts), which knows which cookies each call carried.
+	 */
 	async function answer<S extends z.ZodType>(path: string, options: RequestOptions<S>, label: string): Promise<Answer> {
 		let response: Response;
 		try {
-			try {
-				response = await send(path, options);
-			} catch (error) {
-				if (isHTTPError(error) && refusedCredentials(error.response.status) && connection.onUnauthorized && (await connection.onUnauthorized())) {
-					response = await send(path, options);
-				} else {
-					throw error;
-				}
-			}
+			response = await send(path, options);
 		} catch (error) {
 			throw toPrefectError(error, label, where);
 		}
@@ -212,8 +202,6 @@ export function createSharedReads(options: { ttlMs: number; maxEntries?: number;
 	};
 }
 
-/** 401, or a gateway redirecting to its login page (ky throws for 3xx: redirects are not followed). */
-const refusedCredentials = (status: number) => status === 401 || (status >= 300 && status < 400);
 
 function toPrefectError(error: unknown, label: string, where: string): PrefectError {
 	if (error instanceof PrefectError) return error;

@@ -62,6 +62,22 @@ export const ConfigSchema = z.object({
 	PORT: int(3000, 1, 65_535),
 	/** Public origin (scheme://host[:port]) browsers use; behind a proxy it fixes the CSRF origin and https cookies. */
 	ORIGIN: httpUrl.optional().transform((url) => (url ? new URL(url).origin : undefined)),
+	/**
+	 * Host names this server answers to (Host header, port ignored), comma-separated; `.example.com` also matches
+	 * its subdomains, `*` any host. Unset: ORIGIN's host and the loopback names (a DNS-rebinding guard).
+	 */
+	FLOWDECK_ALLOWED_HOSTS: z
+		.string()
+		.optional()
+		.transform((list) => list?.split(',').map((host) => host.trim().toLowerCase()).filter(Boolean))
+		.pipe(z.array(z.string().regex(/^(\*|\.?[a-z0-9-]+(\.[a-z0-9-]+)*\.?|\[[0-9a-f:.]+\])$/, 'a comma-separated list of host names, .domain or *')).optional()),
+	/** adapter-node's setting, read here too: behind a proxy that names the original host in it (without ORIGIN), that host is checked. */
+	HOST_HEADER: z
+		.string()
+		.trim()
+		.toLowerCase()
+		.optional()
+		.transform((value) => (value ? value : undefined)),
 
 	// Workbench sign-in (docs/authentication.md).
 	WORKBENCH_LOGIN_URL: httpUrl.optional(),
