@@ -6,12 +6,14 @@
 import { mapBounded } from '#lib/server/lookups.ts';
 
 export interface Seeder {
+	apiUrl: string;
 	post<T = unknown>(path: string, body: unknown): Promise<T>;
 }
 
 /** A JSON client of `apiUrl` (…/api) that retries what a loaded SQLite server refuses or drops for a moment. */
 export function seeder(apiUrl: string): Seeder {
 	return {
+		apiUrl,
 		async post<T>(path: string, body: unknown): Promise<T> {
 			// Every call here is safe to repeat: scheduling is idempotent, and a duplicate run or line changes no shape.
 			for (let attempt = 1; ; attempt++) {
