@@ -53,8 +53,8 @@ describe('live cost', () => {
 		const flow = await prefect.flows.create('it-live-cost');
 		const run = await prefect.flowRuns.create(flow.id, { name: `finished-${randomUUID().slice(0, 8)}`, state: { type: 'COMPLETED', name: 'Completed' } });
 		const ended = Date.parse((await prefect.flowRuns.get(run.id)).end_time ?? new Date().toISOString());
-		// Settled: its last log lines are in (the feed waits a round for them only right after the end).
-		await new Promise((resolve) => setTimeout(resolve, Math.max(0, ended + 11_000 - Date.now())));
+		// Settled: its last log lines are in (the feed waits for them only within 12 s of the end).
+		await new Promise((resolve) => setTimeout(resolve, Math.max(0, ended + 13_000 - Date.now())));
 
 		proxy.reset();
 		await new RunFeed(run.id).tick(createPrefectClient({ apiUrl: `${proxy.url}/api` }));

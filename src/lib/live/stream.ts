@@ -9,6 +9,7 @@
  * only the pausing applies.
  */
 import { loginLocation } from '#lib/auth/next-url.ts';
+import { parseJsonExact } from '#lib/json.ts';
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'paused' | 'waiting' | 'ended' | 'stopped';
 
@@ -69,7 +70,7 @@ export function openLiveStream(url: string, handlers: LiveHandlers, onStatus: (s
 			void signInIfRefused(url);
 		};
 		for (const [event, handle] of Object.entries(handlers)) {
-			stream.addEventListener(event, (message) => (handle as (data: unknown) => void)(JSON.parse((message as MessageEvent<string>).data)));
+			stream.addEventListener(event, (message) => (handle as (data: unknown) => void)(parseJsonExact((message as MessageEvent<string>).data)));
 		}
 		stream.addEventListener('end', () => finish('ended'));
 		stream.addEventListener('auth-expired', (message) => {

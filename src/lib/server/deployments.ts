@@ -3,7 +3,7 @@ import { fail, redirect } from '@sveltejs/kit';
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
 import { namesOf, toDeploymentView, toRunView, type DeploymentView, type RunView } from '#lib/prefect/models.ts';
-import { fieldsFromSchema, readTriggerForm, submittedOf, type ParameterField } from '#lib/deployments/parameter-form.ts';
+import { fieldsFromSchema, parameterSchema, readTriggerForm, submittedOf, type ParameterField } from '#lib/deployments/parameter-form.ts';
 import { LIST_PAGE_SIZE, latestRuns, mapBounded, pagesOf, requireUuid, type PageOf, type RecentRun } from './lookups.ts';
 
 export interface DeploymentRow {
@@ -65,7 +65,8 @@ export async function loadDeploymentPage(prefect: PrefectClient, rawId: string):
 export async function triggerDeployment(prefect: PrefectClient, rawId: string, form: FormData) {
 	const id = requireUuid(rawId, 'deployment');
 	const deployment = await prefect.deployments.get(id);
-	const result = readTriggerForm(fieldsFromSchema(deployment.parameter_openapi_schema, deployment.parameters), submittedOf(form));
+	const schema = deployment.parameter_openapi_schema;
+	const result = readTriggerForm(fieldsFromSchema(schema, deployment.parameters), submittedOf(form), new Date(), parameterSchema(schema, deployment.parameters));
 	if (!result.ok) return fail(400, { message: 'Some values are not valid: see the highlighted fields.', errors: result.errors, values: result.values });
 	let runId: string;
 	try {
