@@ -1,34 +1,44 @@
-/** npm run bench -- sse | load [options]: runs one benchmark (docs/performance.md). */
+/** npm run bench -- sse | load | pages | etl [options]: runs one benchmark (docs/performance.md). */
 import { main, parseCli, usageError, type CliSpec } from '../scripts/lib/cli.ts';
+import { etlBench } from './etl.ts';
 import { loadBench, LOAD_LIMITS } from './load.ts';
+import { pagesBench } from './pages.ts';
 import { sseBench } from './sse.ts';
+
+const MAX_ROUNDS = 20;
 
 const options = {
 	users: { type: 'string', value: 'N', default: '50', description: `load: people browsing at once (at most ${LOAD_LIMITS.users})` },
 	streams: { type: 'string', value: 'N', default: '200', description: `load: live streams open meanwhile (at most ${LOAD_LIMITS.streams})` },
-	seconds: { type: 'string', value: 'N', default: '60', description: `load: how long each of the two rounds browses (at most ${LOAD_LIMITS.seconds})` }
+	seconds: { type: 'string', value: 'N', default: '60', description: `load: how long each of the two rounds browses (at most ${LOAD_LIMITS.seconds})` },
+	rounds: { type: 'string', value: 'N', description: `pages and etl: measurements per view or design, interleaved (pages: 5, etl: 1; at most ${MAX_ROUNDS})` }
 } as const;
 
 const spec = {
 	command: 'npm run bench',
 	summary:
-		'Benchmarks against a real Prefect 2.13.7 and the built UI, each with its baseline in the same run (docs/performance.md). sse: upstream requests with 1/100/500 streams (shared poller vs one per stream), memory per stream, event latency. load: many people browsing with many streams open, Prefect on PostgreSQL, shared reads off vs on.',
+		"Benchmarks against a real Prefect 2.13.7 and the built UI, each with its baseline in the same run (docs/performance.md). sse: upstream requests with 1/100/500 streams (shared poller vs one per stream), memory per stream, event latency. load: many people browsing with many streams open, Prefect on PostgreSQL, shared reads off vs on. pages: Flowdeck vs Prefect's own UI per view on a seeded data set (time to content, bytes, requests). etl: the distributed ETL (12 tables x 2 s, 3 workers, limit 3) vs its ideal and the PoC's design.",
 	options,
-	positionals: { name: 'BENCHMARK', description: 'sse or load' },
-	examples: ['npm run bench -- sse', 'npm run bench -- load --users 50 --streams 200 --seconds 60']
+	positionals: { name: 'BENCHMARK', description: 'sse, load, pages or etl' },
+	examples: ['npm run bench -- sse', 'npm run bench -- load --users 50 --streams 200 --seconds 60', 'npm run bench -- pages --rounds 3', 'npm run bench -- etl']
 } satisfies CliSpec<typeof options>;
 
+const benchmarks = ['sse', 'load', 'pages', 'etl'];
 const { values, positionals } = parseCli(spec);
 const [which, ...extra] = positionals;
-if (extra.length || (which !== 'sse' && which !== 'load')) usageError(spec, `name one benchmark: sse or load${positionals.length ? ` (got ${positionals.join(' ')})` : ''}`);
+if (extra.length || !which || !benchmarks.includes(which)) usageError(spec, `name one benchmark: ${benchmarks.join(', ')}${positionals.length ? ` (got ${positionals.join(' ')})` : ''}`);
 const whole = (name: keyof typeof LOAD_LIMITS) => {
 	const value = Number(values[name]);
 	if (!Number.isInteger(value) || value < 1 || value > LOAD_LIMITS[name]) usageError(spec, `--${name} must be a whole number from 1 to ${LOAD_LIMITS[name]}`);
 	return value;
 };
 const load = { users: whole('users'), streams: whole('streams'), seconds: whole('seconds') };
+const rounds = values.rounds === undefined ? undefined : Number(values.rounds);
+if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1 && rounds <= MAX_ROUNDS)) usageError(spec, `--rounds must be a whole number from 1 to ${MAX_ROUNDS}`);
 main(async () => {
 	if (which === 'sse') await sseBench();
-	else await loadBench(load);
+	else if (which === 'load') await loadBench(load);
+	else if (which === 'pages') await pagesBench(rounds ?? 5);
+	else await etlBench(rounds ?? 1);
 	return 0;
 });

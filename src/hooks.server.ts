@@ -1,5 +1,6 @@
 import { sequence, type Handle, type HandleServerError, type ServerInit } from '@sveltejs/kit/hooks';
 import { guard, resumeSession, sharedPrefectClient } from '#lib/auth/handle.ts';
+import { handleCompression } from '#lib/server/compression.ts';
 import { checkRequest } from '#lib/server/request-checks.ts';
 import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
 import { malformedIdError } from '#lib/server/not-found.ts';
@@ -9,10 +10,11 @@ import { startSlotReconciler } from '#lib/server/slot-reconciler.ts';
 export const init: ServerInit = () => startSlotReconciler(sharedPrefectClient);
 
 /**
- * Refuses requests to a host this server does not answer to and form posts that are not forms (400); then resumes
- * the session, guards pages in per-user workbench mode, and sets locals.prefect with the request's credentials.
+ * Compresses what the app answers (src/lib/server/compression.ts); refuses requests to a host this server does not
+ * answer to and form posts that are not forms (400); then resumes the session, guards pages in per-user workbench
+ * mode, and sets locals.prefect with the request's credentials.
  */
-export const handle: Handle = sequence(checkRequest, resumeSession, guard);
+export const handle: Handle = sequence(handleCompression, checkRequest, resumeSession, guard);
 
 /**
  * A Prefect failure anywhere in a load becomes a clear error page with the right status; anything else

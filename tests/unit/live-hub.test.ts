@@ -255,6 +255,23 @@ describe('LiveHub', () => {
 		expect(feed.ticks).toBe(2);
 	});
 
+	it('slows an active feed down while its ticks bring nothing new, and speeds up on the next change', async () => {
+		const clock = new FakeClock();
+		const hub = new LiveHub({ clock, activeMs: 1000, idleMs: 5000 });
+		const feed = new ScriptedFeed();
+		hub.subscribe('run:1', () => feed, subscriber().sub);
+		const quiet = (): FeedTick => ({ events: [], activity: 'active' });
+		feed.script.push(quiet, quiet, quiet, quiet, () => change(1), quiet);
+		await clock.advance(0); // first round (the first scripted step): the snapshot
+		const at: number[] = [];
+		for (let ms = 0, last = feed.ticks; ms < 20_000; ms += 250) {
+			await clock.advance(250);
+			if (feed.ticks !== last) at.push(ms + 250), (last = feed.ticks);
+		}
+		// Quiet ticks 1, 2 and 4 s apart, then 5 s (the idle pace caps it) to the change; then 1 s, 2 s again.
+		expect(at.slice(0, 6)).toEqual([1000, 3000, 7000, 12_000, 13_000, 15_000]);
+	});
+
 	it('gives every subscriber its own poller in the benchmark baseline mode', async () => {
 		const hub = new LiveHub({ clock: new FakeClock(), sharedPollers: false });
 		for (let i = 0; i < 5; i++) hub.subscribe('run:1', () => new ScriptedFeed(), subscriber().sub);

@@ -117,7 +117,7 @@ describe('dashboard feed', () => {
 		},
 		stats: { buckets: [{ start: at, end: at, counts: byState, late: 0 }], byState, total: Object.values(byState).reduce((a, b) => a + (b ?? 0), 0), late: 0 },
 		failures: [run('FAILED', duration)],
-		flows: { rows: [], capped: false }
+		flows: { rows: [], page: 1, pages: 1, total: 0 }
 	});
 	const same = (a: Dashboard, b: Dashboard) => JSON.stringify(dashboardSource.signature(a)) === JSON.stringify(dashboardSource.signature(b));
 

@@ -48,6 +48,7 @@ export function createPrefectClient(connection: PrefectConnection) {
 
 		flows: {
 			filter: (body: Body = {}) => read('/flows/filter', z.array(Flow), { limit: PAGE_SIZE, ...body }),
+			count: (body: Body = {}) => read('/flows/count', z.number(), body),
 			get: (id: string) => read(`/flows/${encodeURIComponent(id)}`, Flow),
 			/** Creates a flow by name, or returns the existing one. */
 			create: (name: string) => request('/flows/', { method: 'POST', json: { name }, schema: Flow })
@@ -55,6 +56,8 @@ export function createPrefectClient(connection: PrefectConnection) {
 
 		deployments: {
 			filter: (body: Body = {}) => read('/deployments/filter', z.array(Deployment), { limit: PAGE_SIZE, ...body }),
+			count: (body: Body = {}) => read('/deployments/count', z.number(), body),
+			filterAll: (body: Body, max = 10_000) => pageAll('/deployments/filter', Deployment, body, max),
 			get: (id: string) => read(`/deployments/${encodeURIComponent(id)}`, Deployment),
 			byName: (flowName: string, deploymentName: string) =>
 				read(`/deployments/name/${encodeURIComponent(flowName)}/${encodeURIComponent(deploymentName)}`, Deployment),

@@ -24,6 +24,8 @@ export interface Dashboard {
 
 export const DASHBOARD_HOURS = 24;
 const FAILURES = 8;
+/** Flows on the dashboard: the first page by name, the rest on /flows. */
+const DASHBOARD_FLOWS = 10;
 
 export function statsOf(buckets: HistoryBucketView[]): RunStats {
 	const byState: Partial<Record<StateType, number>> = {};
@@ -37,23 +39,26 @@ export function statsOf(buckets: HistoryBucketView[]): RunStats {
 }
 
 /**
- * Status and pools first (an unreachable server ends there, shown on the page), then in parallel: the 24 h
- * history in hourly buckets (one call gives the counts, the late runs and the chart), the latest failures and
- * the flows table. A failure after the server answered is an error page.
+ * Every call at once: the status, pools and workers; the 24 h history in hourly buckets (one call gives the
+ * counts, the late runs and the chart); the latest failures (then their names); the first page of flows. An
+ * unreachable server ends there, shown on the page; a failure after the server answered is an error page.
  */
 export async function loadDashboard(prefect: PrefectClient, now = new Date()): Promise<Dashboard> {
+	const since = new Date(now.getTime() - DASHBOARD_HOURS * 3_600_000).toISOString();
+	const data = (async () =>
+		Promise.all([
+		prefect.flowRuns.history({ history_start: since, history_end: now.toISOString(), history_interval_seconds: 3600 }),
+		prefect.flowRuns
+			.filter({ flow_runs: { state: { type: { any_: ['FAILED', 'CRASHED'] } }, expected_start_time: { after_: since } }, sort: 'END_TIME_DESC', limit: FAILURES })
+			.then(async (failed) => {
+				const names = await namesFor(prefect, failed);
+				return failed.map((run) => toRunView(run, names));
+			}),
+		loadFlowsTable(prefect, 1, now, DASHBOARD_FLOWS)
+	]))();
+	data.catch(() => undefined); // awaited below only when the server is reachable
 	const overview = await loadOverview(prefect);
 	if (!overview.reachable) return { overview, stats: null, failures: [], flows: null };
-	const since = new Date(now.getTime() - DASHBOARD_HOURS * 3_600_000).toISOString();
-	const [history, failed, flows] = await Promise.all([
-		prefect.flowRuns.history({ history_start: since, history_end: now.toISOString(), history_interval_seconds: 3600 }),
-		prefect.flowRuns.filter({
-			flow_runs: { state: { type: { any_: ['FAILED', 'CRASHED'] } }, expected_start_time: { after_: since } },
-			sort: 'END_TIME_DESC',
-			limit: FAILURES
-		}),
-		loadFlowsTable(prefect, now)
-	]);
-	const names = await namesFor(prefect, failed);
-	return { overview, stats: statsOf(history.map(toHistoryBucketView)), failures: failed.map((run) => toRunView(run, names)), flows };
+	const [history, failures, flows] = await data;
+	return { overview, stats: statsOf(history.map(toHistoryBucketView)), failures, flows };
 }

@@ -4,21 +4,34 @@ import type { PrefectClient } from '#lib/prefect/client.ts';
 import { namesOf, toDeploymentView, toRunView, type DeploymentView, type RunView } from '#lib/prefect/models.ts';
 import { fieldsFromSchema, parameterSchema, readTriggerForm, submittedOf, type ParameterField } from '#lib/parameter-form.ts';
 import { asFormFailure } from './form-actions.ts';
-import { recentRuns, type RecentRun } from './lookups.ts';
+import { LIST_PAGE_SIZE, latestRuns, mapBounded, pagesOf, type PageOf, type RecentRun } from './lookups.ts';
 
 export interface DeploymentRow {
 	deployment: DeploymentView;
 	lastRun: RecentRun | null;
 }
 
-/** Three calls in parallel: deployments, flows (names), recent runs (last state per deployment). */
-export async function loadDeployments(prefect: PrefectClient, now = new Date()): Promise<{ rows: DeploymentRow[]; capped: boolean }> {
-	const [deployments, flows, recent] = await Promise.all([prefect.deployments.filter({ sort: 'NAME_ASC' }), prefect.flows.filter({}), recentRuns(prefect, now)]);
+export interface DeploymentsTable extends PageOf {
+	rows: DeploymentRow[];
+}
+
+/**
+ * One page of deployments by name. In parallel: the page and the count; then the flows' names (one call) and
+ * each deployment's last run (one light query per row, bounded in flight): exact at any number of runs.
+ */
+export async function loadDeployments(prefect: PrefectClient, page = 1, now = new Date(), size = LIST_PAGE_SIZE): Promise<DeploymentsTable> {
+	const [deployments, total] = await Promise.all([
+		prefect.deployments.filter({ sort: 'NAME_ASC', limit: size, offset: (page - 1) * size }),
+		prefect.deployments.count()
+	]);
+	const flowIds = [...new Set(deployments.map((deployment) => deployment.flow_id))];
+	const [flows, lastRuns] = await Promise.all([
+		flowIds.length ? prefect.flows.filter({ flows: { id: { any_: flowIds } } }) : [],
+		mapBounded(deployments, (deployment) => latestRuns(prefect, { deployment: deployment.id }, 1, now))
+	]);
 	const names = namesOf(flows, deployments);
-	const rows = deployments
-		.map((deployment) => ({ deployment: toDeploymentView(deployment, names), lastRun: recent.byDeployment.get(deployment.id)?.[0] ?? null }))
-		.sort((a, b) => `${a.deployment.flowName}/${a.deployment.name}`.localeCompare(`${b.deployment.flowName}/${b.deployment.name}`));
-	return { rows, capped: recent.capped };
+	const rows = deployments.map((deployment, index) => ({ deployment: toDeploymentView(deployment, names), lastRun: lastRuns[index]?.[0] ?? null }));
+	return { rows, ...pagesOf(total, page, size) };
 }
 
 export interface DeploymentPage {

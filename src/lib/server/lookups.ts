@@ -22,36 +22,60 @@ export async function namesFor(prefect: PrefectClient, runs: FlowRun[], known?: 
 
 export interface RecentRun {
 	id: string;
-	name: string;
 	state: StateView;
 	/** Start, else expected start. */
 	at: string | null;
 }
 
-export const RECENT_WINDOW_DAYS = 7;
-const RECENT_MAX_RUNS = 1000;
+/** Rows per page of the flows and deployments tables (and the flows of the dashboard). */
+export const LIST_PAGE_SIZE = 25;
+/** Runs read at once per row: each row makes one small query, so a page never makes more than this many in flight. */
+const ROW_QUERIES_IN_FLIGHT = 8;
 
 /**
- * The latest runs (at most 1000, last 7 days, newest first) grouped by flow and by deployment: one query paged
- * at most 5 times, whatever the number of flows, instead of a request per flow.
+ * The latest runs (newest first, at most `count`) of one flow or deployment, whatever their age and however many
+ * newer runs other flows have: one light query (`/ui/flow_runs/history` reads a few columns, not whole runs).
+ * Runs scheduled in the future are not "recent".
  */
-export async function recentRuns(prefect: PrefectClient, now: Date) {
-	const after = new Date(now.getTime() - RECENT_WINDOW_DAYS * 86_400_000).toISOString();
-	const runs = await prefect.flowRuns.filterAll(
-		{ flow_runs: { expected_start_time: { after_: after, before_: now.toISOString() } }, sort: 'EXPECTED_START_TIME_DESC' },
-		RECENT_MAX_RUNS
-	);
-	const byFlow = new Map<string, RecentRun[]>();
-	const byDeployment = new Map<string, RecentRun[]>();
-	const add = (map: Map<string, RecentRun[]>, key: string, run: RecentRun) => {
-		const list = map.get(key);
-		if (list) list.push(run);
-		else map.set(key, [run]);
-	};
-	for (const run of runs) {
-		const recent = { id: run.id, name: run.name, state: toStateView(run.state_type, run.state_name), at: run.start_time ?? run.expected_start_time };
-		add(byFlow, run.flow_id, recent);
-		if (run.deployment_id) add(byDeployment, run.deployment_id, recent);
-	}
-	return { byFlow, byDeployment, capped: runs.length >= RECENT_MAX_RUNS };
+export async function latestRuns(prefect: PrefectClient, of: { flow: string } | { deployment: string }, count: number, now: Date): Promise<RecentRun[]> {
+	const points = await prefect.flowRuns.points({
+		...('flow' in of ? { flows: { id: { any_: [of.flow] } } } : { deployments: { id: { any_: [of.deployment] } } }),
+		flow_runs: { expected_start_time: { before_: now.toISOString() } },
+		sort: 'EXPECTED_START_TIME_DESC',
+		limit: count
+	});
+	return points.map((point) => ({
+		id: point.id,
+		// A scheduled run whose start is overdue is what Prefect names Late.
+		state: toStateView(point.state_type, point.state_type === 'SCHEDULED' && (point.lateness ?? 0) > 0 ? 'Late' : null),
+		at: point.timestamp
+	}));
 }
+
+/** `task` for every item, at most `inFlight` at once, results in order. */
+export async function mapBounded<T, R>(items: readonly T[], task: (item: T) => Promise<R>, inFlight = ROW_QUERIES_IN_FLIGHT): Promise<R[]> {
+	const results: R[] = new Array(items.length);
+	let next = 0;
+	const worker = async () => {
+		while (next < items.length) {
+			const index = next++;
+			results[index] = await task(items[index] as T);
+		}
+	};
+	await Promise.all(Array.from({ length: Math.min(inFlight, items.length) }, worker));
+	return results;
+}
+
+export interface PageOf {
+	page: number;
+	pages: number;
+	total: number;
+}
+
+/** The 1-based page number from `?page=`, 1 when absent or malformed. */
+export function pageParam(url: URL): number {
+	const page = Number(url.searchParams.get('page') ?? '1');
+	return Number.isInteger(page) && page >= 1 && page <= 100_000 ? page : 1;
+}
+
+export const pagesOf = (total: number, page: number, size = LIST_PAGE_SIZE): PageOf => ({ page, pages: Math.max(1, Math.ceil(total / size)), total });

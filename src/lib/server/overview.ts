@@ -34,14 +34,21 @@ export async function serverStatus(prefect: PrefectClient, refusal: 'throw' | 'r
 	}
 }
 
-/** Version, then pools; workers are listed per pool (Prefect 2.13 has no cross-pool worker query), in parallel. */
+/**
+ * Version, pools and their workers all at once (Prefect 2.13 has no cross-pool worker query: one call per pool,
+ * in parallel). The version decides: an unreachable server is shown as such, whatever the other calls did.
+ */
 export async function loadOverview(prefect: PrefectClient): Promise<Overview> {
+	const pools = (async () => {
+		const pools = await prefect.workPools.filter();
+		const workers = await Promise.all(pools.map((pool) => prefect.workPools.workers(pool.name)));
+		return pools.map((pool, index) => toWorkPoolView(pool, workers[index] ?? []));
+	})();
+	pools.catch(() => undefined); // judged below, after the status
 	const status = await serverStatus(prefect);
 	if (!status.reachable) return { ...status, pools: [] };
 	try {
-		const pools = await prefect.workPools.filter();
-		const workers = await Promise.all(pools.map((pool) => prefect.workPools.workers(pool.name)));
-		return { ...status, pools: pools.map((pool, index) => toWorkPoolView(pool, workers[index] ?? [])) };
+		return { ...status, pools: await pools };
 	} catch (error) {
 		if (isPrefectError(error, 'unauthorized')) throw error;
 		return { ...status, error: viewOf(error), pools: [] };

@@ -87,6 +87,8 @@ class Topic<M extends EventMap, S> {
 	private failures = 0;
 	private upstreamDown = false;
 	private ticks = 0;
+	/** Active ticks in a row that brought no change: the pace slows down with them (see tick). */
+	private quietTicks = 0;
 
 	private readonly feed: Feed<M, S>;
 	private readonly options: TopicOptions;
@@ -175,8 +177,10 @@ class Topic<M extends EventMap, S> {
 				// First round: everyone who joined meanwhile gets the snapshot (its id is the current seq).
 				const snapshot = this.snapshotEvent();
 				for (const waiting of this.subscribers) waiting.send(snapshot);
+				this.quietTicks = 0;
 			} else {
 				for (const change of result.events) this.emit(change);
+				this.quietTicks = result.events.length ? 0 : this.quietTicks + 1;
 			}
 			if (result.activity === 'final') {
 				this.emit({ event: 'end', data: {} });
@@ -185,7 +189,9 @@ class Topic<M extends EventMap, S> {
 				this.stop();
 				return;
 			}
-			next = result.activity === 'active' ? this.options.activeMs : this.options.idleMs;
+			// Active: fast right after a change, then doubling with each quiet tick up to the idle pace (a long
+			// task that logs nothing costs what an idle run costs; the next change brings the fast pace back).
+			next = result.activity === 'active' ? Math.min(this.options.activeMs * 2 ** this.quietTicks, Math.max(this.options.activeMs, this.options.idleMs)) : this.options.idleMs;
 		} catch (error) {
 			if (this.stopped) return;
 			if (isPrefectError(error, 'unauthorized') && subscriber?.session) {

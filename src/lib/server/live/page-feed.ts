@@ -34,12 +34,17 @@ export class PageFeed<T> implements Feed<PageFeedEvents<T>, T> {
 	private data: T | undefined;
 	private signature: string | undefined;
 
-	constructor(source: PageSource<T>) {
+	private primed: T | undefined;
+
+	/** `primed`: the data the page just rendered, taken as the first tick's answer instead of reading it again. */
+	constructor(source: PageSource<T>, primed?: T) {
 		this.source = source;
+		this.primed = primed;
 	}
 
 	async tick(prefect: PrefectClient): Promise<FeedTick<PageFeedEvents<T>>> {
-		const data = await this.source.load(prefect);
+		const data = this.primed ?? (await this.source.load(prefect));
+		this.primed = undefined;
 		const failure = this.source.upstreamFailure?.(data);
 		if (failure) throw failure;
 		const signature = stringifyJson(this.source.signature(data));
@@ -55,12 +60,33 @@ export class PageFeed<T> implements Feed<PageFeedEvents<T>, T> {
 	}
 }
 
+/** How long what a page's load read may stand in for its stream's first round (the browser opens it right after). */
+const PRIMED_MS = 10_000;
+const primedData = new Map<string, { data: unknown; at: number }>();
+
+/**
+ * Keeps what a page's load just read for the stream of `key` the page opens next: a first viewer's stream then
+ * starts from it instead of loading the page again. Returns `data`.
+ */
+export function primePageStream<T>(key: string, data: T): T {
+	const now = Date.now();
+	for (const [other, entry] of primedData) if (now - entry.at > PRIMED_MS) primedData.delete(other);
+	primedData.set(key, { data, at: now });
+	return data;
+}
+
+function takePrimed<T>(key: string): T | undefined {
+	const entry = primedData.get(key);
+	primedData.delete(key);
+	return entry && Date.now() - entry.at <= PRIMED_MS ? (entry.data as T) : undefined;
+}
+
 /** A page's stream for one request: joins (or starts) the poller of `key` with the request's own Prefect client. */
 export function pageStream<T>(key: string, source: PageSource<T>, request: { locals: App.Locals; request: Request }): Response {
 	return eventStream({
 		hub: liveHub(),
 		key,
-		createFeed: () => new PageFeed(source),
+		createFeed: () => new PageFeed(source, takePrimed<T>(key)),
 		prefect: request.locals.prefect,
 		session: streamSession(request.locals),
 		lastEventId: request.request.headers.get('last-event-id')
@@ -88,6 +114,9 @@ export const dashboardSource: PageSource<Dashboard> = {
 	activity: (dashboard) => (activeStateTypes.some((type) => (dashboard.stats?.byState[type] ?? 0) > 0) ? 'active' : 'idle'),
 	upstreamFailure: ({ overview }) => (overview.reachable ? undefined : new PrefectError('unreachable', overview.error?.message ?? 'Prefect is unreachable'))
 };
+
+/** The dashboard's stream: one for every viewer. */
+export const DASHBOARD_STREAM_KEY = 'dashboard';
 
 /** The key of a /runs view's stream: equal views (after normalisation) share one poller. */
 export const runsStreamKey = (query: RunsQuery) => `runs:${serializeRunsQuery(query).toString()}`;
