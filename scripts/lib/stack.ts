@@ -14,6 +14,9 @@ import { setupServer } from './setup.ts';
 import { superviseWorkers } from './workers.ts';
 import { reportOnline } from './worker-status.ts';
 
+/** Waits for the server and the workers to come up: seconds when idle, minutes on a loaded 2-core machine (measured: over 90 s at load 25). */
+const START_MS = 300_000;
+
 export interface TestStack {
 	apiUrl: string;
 	workPool: string;
@@ -47,8 +50,7 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
 	try {
 		log(`starting Prefect at ${apiUrl} (PREFECT_HOME=${home})`);
 		const database = options.database === 'postgres' ? { kind: 'local-postgres' as const, dataDir: join(home, 'postgres') } : { kind: 'sqlite' as const };
-		// Generous: on a loaded 2-core machine the first start (imports, migrations) can take minutes.
-		const server = await startLocalServer({ apiUrl, home, database, log, timeoutMs: 300_000 });
+		const server = await startLocalServer({ apiUrl, home, database, log, timeoutMs: START_MS });
 		stops.push(server.stop);
 		const prefect = createPrefectClient({ apiUrl });
 		await setupServer(prefect, { workPool: cfg.PREFECT_WORK_POOL, tag: cfg.PREFECT_CONCURRENCY_TAG, limit: cfg.PREFECT_CONCURRENCY_LIMIT });
@@ -57,7 +59,7 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
 		await deployFixtureFlows(env, () => {});
 		const workers = await superviseWorkers({ count: options.workers, pool: cfg.PREFECT_WORK_POOL, env, onLine: () => {} });
 		stops.push(workers.stop);
-		if (!(await reportOnline(prefect, cfg.PREFECT_WORK_POOL, workers.names, log, 90_000))) throw new Error('workers did not come online');
+		if (!(await reportOnline(prefect, cfg.PREFECT_WORK_POOL, workers.names, log, START_MS))) throw new Error('workers did not come online');
 		// The UI server of the tests shows runs no one executes as stale after 5 quiet seconds (default 120).
 		return { apiUrl, workPool: cfg.PREFECT_WORK_POOL, tag: cfg.PREFECT_CONCURRENCY_TAG, limit: cfg.PREFECT_CONCURRENCY_LIMIT, env: { ...env, FLOWDECK_STALE_AFTER_SECONDS: '5' }, stop };
 	} catch (error) {

@@ -156,6 +156,22 @@ describe('Prefect request path', () => {
 		expect(reads).toBe(2);
 	});
 
+	it('lets a fresh caller (a reload, a stream) skip a shared answer, and shares its own', async () => {
+		let calls = 0;
+		server.use(
+			http.post(`${API}/flows/filter`, () => {
+				calls++;
+				return HttpResponse.json([flow]);
+			})
+		);
+		const sharedReads = createSharedReads({ ttlMs: 60_000 });
+		await client({ sharedReads, shareKey: 'a' }).flows.filter();
+		await client({ sharedReads, shareKey: 'a', fresh: true }).flows.filter();
+		expect(calls).toBe(2);
+		await client({ sharedReads, shareKey: 'a' }).flows.filter();
+		expect(calls).toBe(2);
+	});
+
 	it('never keeps a failed read', async () => {
 		let calls = 0;
 		server.use(
