@@ -3,10 +3,14 @@ import { parseConfig } from '#lib/server/config.ts';
 import { allowedHosts, formBodyProblem, hostName, isAllowedHost } from '#lib/server/request-checks.ts';
 
 describe('host allow-list', () => {
-	it('defaults to the loopback names, plus ORIGIN when set', () => {
+	it('allows the loopback names, ORIGIN and the listed names', () => {
 		expect(allowedHosts(parseConfig({}))).toEqual(['localhost', '127.0.0.1', '[::1]']);
-		expect(allowedHosts(parseConfig({ ORIGIN: 'https://flowdeck.example.com' }))).toEqual(['flowdeck.example.com', 'localhost', '127.0.0.1', '[::1]']);
+		expect(allowedHosts(parseConfig({ ORIGIN: 'https://flowdeck.example.com' }))).toEqual(['localhost', '127.0.0.1', '[::1]', 'flowdeck.example.com']);
 		expect(allowedHosts(parseConfig({ ORIGIN: 'https://flowdeck.example.com', FLOWDECK_ALLOWED_HOSTS: 'Ops.Example.com, .corp.example' }))).toEqual([
+			'localhost',
+			'127.0.0.1',
+			'[::1]',
+			'flowdeck.example.com',
 			'ops.example.com',
 			'.corp.example'
 		]);

@@ -63,8 +63,8 @@ export const ConfigSchema = z.object({
 	/** Public origin (scheme://host[:port]) browsers use; behind a proxy it fixes the CSRF origin and https cookies. */
 	ORIGIN: httpUrl.optional().transform((url) => (url ? new URL(url).origin : undefined)),
 	/**
-	 * Host names this server answers to (Host header, port ignored), comma-separated; `.example.com` also matches
-	 * its subdomains, `*` any host. Unset: ORIGIN's host and the loopback names (a DNS-rebinding guard).
+	 * More host names this server answers to (Host header, port ignored), comma-separated, besides the loopback names
+	 * and ORIGIN's host; `.example.com` also matches its subdomains, `*` any host (a DNS-rebinding guard).
 	 */
 	FLOWDECK_ALLOWED_HOSTS: z
 		.string()

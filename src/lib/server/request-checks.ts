@@ -8,10 +8,12 @@ import { config, type Config } from './config.ts';
 
 const loopbackNames = ['localhost', '127.0.0.1', '[::1]'];
 
-/** The host names allowed: FLOWDECK_ALLOWED_HOSTS, else ORIGIN's host and the loopback names. */
+/**
+ * The host names allowed: the loopback names (a rebinding page always sends its own name, never these), ORIGIN's
+ * host, and FLOWDECK_ALLOWED_HOSTS.
+ */
 export function allowedHosts(cfg: Pick<Config, 'FLOWDECK_ALLOWED_HOSTS' | 'ORIGIN'>): string[] {
-	if (cfg.FLOWDECK_ALLOWED_HOSTS) return cfg.FLOWDECK_ALLOWED_HOSTS;
-	return [...(cfg.ORIGIN ? [new URL(cfg.ORIGIN).hostname] : []), ...loopbackNames];
+	return [...loopbackNames, ...(cfg.ORIGIN ? [new URL(cfg.ORIGIN).hostname] : []), ...(cfg.FLOWDECK_ALLOWED_HOSTS ?? [])];
 }
 
 /** The host name of a Host header value without its port; undefined when it is not a host name at all. */
