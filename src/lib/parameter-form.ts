@@ -274,7 +274,8 @@ export function readTriggerForm(fields: ParameterField[], submitted: Submitted, 
 		if ('error' in read) errors[`param.${field.name}`] = read.error;
 		else parameters[field.name] = read.value;
 	}
-	if (schema && Object.keys(errors).length === 0) Object.assign(errors, schema.check(parameters));
+	// The whole-schema check covers what each field's own check cannot (nested models); a field keeps its own message.
+	if (schema) for (const [key, message] of Object.entries(schema.check(parameters))) errors[key] ??= message;
 
 	const name = (submitted.name ?? '').trim();
 	if (name.length > 200) errors.name = 'At most 200 characters';

@@ -53,7 +53,7 @@ export async function loadTaskRunPage(prefect: PrefectClient, id: string): Promi
 	const [flowRun, states, logs] = await Promise.all([
 		prefect.flowRuns.get(task.flow_run_id),
 		prefect.taskRuns.states(id),
-		prefect.logs.filter({ logs: { task_run_id: { any_: [id] } }, sort: 'TIMESTAMP_DESC', limit: TASK_LOG_LINES })
+		prefect.logs.filterAll({ logs: { task_run_id: { any_: [id] } }, sort: 'TIMESTAMP_DESC' }, TASK_LOG_LINES)
 	]);
 	return {
 		task: toTaskRunView(task),
