@@ -48,6 +48,9 @@ export interface RunTreeSummary {
 /** Failed or crashed: what "re-run failed children" repeats (a cancelled run was stopped on purpose). */
 export const isFailedState = (type: StateType | null): boolean => type === 'FAILED' || type === 'CRASHED';
 
+/** What a retry in place (back to AwaitingRetry) applies to: failed, crashed or cancelled. */
+export const isRetryableState = (type: StateType | null): boolean => isFailedState(type) || type === 'CANCELLED';
+
 /** Fan-out units (tables) are runs started from a deployment; phase subflows run in their parent's process. */
 export const isFanOutRun = (run: RunView): boolean => run.deploymentId !== null;
 

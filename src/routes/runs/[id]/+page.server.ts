@@ -1,5 +1,19 @@
 import { fail, redirect } from '@sveltejs/kit';
-import { asFormFailure, cancelRun, describeCancel, rerunFailedChildren, runAgain } from '#lib/server/run-actions.ts';
+import {
+	asFormFailure,
+	cancelRun,
+	confirmStep,
+	deleteRuns,
+	describeCancel,
+	isConfirmed,
+	markAs,
+	parseMarkAs,
+	rerunFailedChildren,
+	resumeRun,
+	retryFailedChildrenInPlace,
+	retryInPlace,
+	runAgain
+} from '#lib/server/run-actions.ts';
 import { loadRunDetail, parseLogLevel } from '#lib/server/run-detail.ts';
 import { requireUuid } from '#lib/server/lookups.ts';
 import type { Actions, PageServerLoad } from './$types';
@@ -8,10 +22,15 @@ export const load: PageServerLoad = async ({ locals, params, url }) => ({
 	detail: await loadRunDetail(locals.prefect, params.id, parseLogLevel(url.searchParams.get('level')))
 });
 
+/** An action's outcome: a message, or a refusal (409) with its reason. */
+const outcome = (result: { message: string } | { error: string }) => ('error' in result ? fail(409, { message: result.error }) : result);
+
 export const actions: Actions = {
-	cancel: async ({ locals, params, request }) => {
-		const descendants = (await request.formData()).get('descendants') === 'yes';
+	cancel: async ({ locals, params, request, url }) => {
+		const form = await request.formData();
+		const descendants = form.get('descendants') === 'yes';
 		const id = requireUuid(params.id, 'flow run');
+		if (!isConfirmed(form)) return confirmStep(form, url, `Cancel this run${descendants ? ' and every subflow run below it' : ''}?`, 'Cancel run');
 		return asFormFailure(async () => ({ message: describeCancel(await cancelRun(locals.prefect, id, descendants)) }));
 	},
 	rerun: async ({ locals, params }) => {
@@ -25,7 +44,34 @@ export const actions: Actions = {
 		const id = requireUuid(params.id, 'flow run');
 		return asFormFailure(async () => {
 			const { created } = await rerunFailedChildren(locals.prefect, id);
-			return { message: created.length ? `Started ${created.length} new run${created.length === 1 ? '' : 's'} of the failed children.` : 'No failed children to re-run.', created };
+			return { message: created.length ? `Started ${created.length} new run${created.length === 1 ? '' : 's'} of the failed children:` : 'No failed children to re-run.', created };
 		});
+	},
+	retry: async ({ locals, params }) => {
+		const id = requireUuid(params.id, 'flow run');
+		return asFormFailure(async () => outcome(await retryInPlace(locals.prefect, id)));
+	},
+	retryFailed: async ({ locals, params }) => {
+		const id = requireUuid(params.id, 'flow run');
+		return asFormFailure(() => retryFailedChildrenInPlace(locals.prefect, id));
+	},
+	resume: async ({ locals, params }) => {
+		const id = requireUuid(params.id, 'flow run');
+		return asFormFailure(async () => outcome(await resumeRun(locals.prefect, id)));
+	},
+	/** Shared contract (stale-run badge too): `state` in COMPLETED | FAILED | CANCELLED | CRASHED, optional `message`. */
+	markAs: async ({ locals, params, request }) => {
+		const id = requireUuid(params.id, 'flow run');
+		const parsed = parseMarkAs(await request.formData());
+		if ('error' in parsed) return fail(400, { message: parsed.error });
+		return asFormFailure(async () => outcome(await markAs(locals.prefect, id, parsed.state, parsed.message)));
+	},
+	delete: async ({ locals, params, request, url }) => {
+		const form = await request.formData();
+		const id = requireUuid(params.id, 'flow run');
+		if (!isConfirmed(form)) return confirmStep(form, url, 'Delete this run with its task runs, states and logs? This cannot be undone.', 'Delete run');
+		const result = await asFormFailure(() => deleteRuns(locals.prefect, [id]));
+		if ('deleted' in result) redirect(303, '/runs');
+		return result;
 	}
 };
