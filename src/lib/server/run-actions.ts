@@ -156,11 +156,7 @@ export async function retryInPlace(prefect: PrefectClient, id: string): Promise<
 /** Each failed fan-out child back to AwaitingRetry: the same runs, in the same tree, run again by the workers. */
 export async function retryFailedChildrenInPlace(prefect: PrefectClient, rootId: string): Promise<{ message: string }> {
 	const failed = failedChildren(await loadRunTree(prefect, rootId));
-	const results = await inBatches(failed, (child) => prefect.flowRuns.setState(child.id, retryState()));
-	const accepted = results.filter((result) => result.status === 'ACCEPT').length;
-	const refused = failed.length - accepted;
-	if (failed.length === 0) return { message: 'No failed children to retry.' };
-	return { message: `Retrying ${plural(accepted, 'failed child', 'failed children')} in place${refused ? `; ${refused} refused by Prefect` : ''}.` };
+	return { message: failed.length ? await retryRuns(prefect, failed) : 'No failed children to retry.' };
 }
 
 // ---- delete ----
@@ -215,6 +211,15 @@ export async function actOnView(prefect: PrefectClient, verb: BulkVerb, query: R
 	const bound = runs.length >= BULK_MAX ? ` Only the first ${BULK_MAX} runs of the view were acted on: run it again for the rest.` : '';
 	if (verb === 'cancel') return describeCancel(await cancelFlowRuns(prefect, runs)) + bound;
 	if (verb === 'delete') return describeDelete(await deleteRuns(prefect, runs.map((run) => run.id))) + bound;
+	return (await retryRuns(prefect, runs)) + bound;
+}
+
+export async function retrySelected(prefect: PrefectClient, ids: string[]): Promise<string> {
+	return retryRuns(prefect, await prefect.flowRuns.filter({ flow_runs: { id: { any_: ids } }, limit: MAX_SELECTION }));
+}
+
+/** Each retryable run back to AwaitingRetry; the others are counted, never touched. */
+async function retryRuns(prefect: PrefectClient, runs: FlowRun[]): Promise<string> {
 	const retryable = runs.filter(canRetryInPlace);
 	const results = await inBatches(retryable, (run) => prefect.flowRuns.setState(run.id, retryState()));
 	const accepted = results.filter((result) => result.status === 'ACCEPT').length;
@@ -222,7 +227,7 @@ export async function actOnView(prefect: PrefectClient, verb: BulkVerb, query: R
 	const parts = [`Retrying ${plural(accepted, 'run')} in place`];
 	if (skipped) parts.push(`${skipped} not retryable (not failed, crashed or cancelled, or without a deployment)`);
 	if (retryable.length - accepted) parts.push(`${retryable.length - accepted} refused by Prefect`);
-	return `${parts.join('; ')}.${bound}`;
+	return `${parts.join('; ')}.`;
 }
 
 /** A new run of the same deployment with the same parameters and tags. */
