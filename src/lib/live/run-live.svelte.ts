@@ -6,7 +6,7 @@
 import type { LogView, RunView, TaskRunView } from '#lib/prefect/models.ts';
 import { finalStateTypes } from '#lib/prefect/schemas.ts';
 import { summarizeTree, type RunRow } from '#lib/runs/tree.ts';
-import type { RunDetail } from '#lib/server/run-detail.ts';
+import type { RunArtifacts, RunDetail } from '#lib/server/run-detail.ts';
 import type { ChildrenChange, RunSnapshot } from '#lib/server/live/run-feed.ts';
 import { openLiveStream, type LiveStatus, type UpstreamStatus } from './stream.ts';
 
@@ -48,6 +48,7 @@ export class RunLive {
 				children: (change: ChildrenChange) => this.applyRows(change.changed),
 				tasks: (change: { changed: TaskRunView[] }) => this.applyTasks(change.changed),
 				logs: (change: { lines: LogView[] }) => this.addLogs(change.lines),
+				artifacts: (artifacts: RunArtifacts) => (this.detail = { ...this.detail, artifacts }),
 				upstream: (upstream: UpstreamStatus) => (this.upstream = upstream)
 			},
 			(status) => (this.status = status)
@@ -61,7 +62,7 @@ export class RunLive {
 
 	private applySnapshot(snapshot: RunSnapshot): void {
 		this.rows = new Map(snapshot.rows.map((row) => [row.run.id, row]));
-		this.detail = { ...this.detail, taskRuns: snapshot.taskRuns };
+		this.detail = { ...this.detail, taskRuns: snapshot.taskRuns, artifacts: snapshot.artifacts };
 		this.applyRun(snapshot.run);
 		this.addLogs(snapshot.logs);
 	}

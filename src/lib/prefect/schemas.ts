@@ -400,7 +400,13 @@ export type WorkQueueUpdate = WorkPoolUpdate;
 
 export const ArtifactFilterBody = z
 	.object({
-		artifacts: z.object({ flow_run_id: anyOf.optional(), type: anyOf.optional() }).strict().optional(),
+		artifacts: z
+			.object({
+				flow_run_id: anyOf.optional(),
+				type: z.object({ any_: z.array(z.string()).optional(), not_any_: z.array(z.string()).optional() }).strict().optional()
+			})
+			.strict()
+			.optional(),
 		sort: z.enum(['CREATED_DESC', 'UPDATED_DESC', 'ID_DESC', 'KEY_DESC', 'KEY_ASC']).optional(),
 		limit: z.number().int().min(1).max(200).optional(),
 		offset: z.number().int().min(0).optional()

@@ -14,6 +14,7 @@ import {
 	type StateChangeView,
 	type TaskRunView
 } from '#lib/prefect/models.ts';
+import { toArtifactView, type ArtifactView } from '#lib/artifacts/artifacts.ts';
 import { summarizeTree, type RunRow, type RunTreeSummary } from '#lib/runs/tree.ts';
 import { namesFor, requireUuid } from './lookups.ts';
 import { loadRunTree, runRows, type RunTree } from './run-tree.ts';
@@ -38,6 +39,29 @@ export interface RunDetail {
 	rows: RunRow[];
 	tree: RunTreeSummary;
 	logs: LogTail;
+	artifacts: RunArtifacts;
+}
+
+export interface RunArtifacts {
+	artifacts: ArtifactView[];
+	/** More exist than the page shows (the newest first). */
+	truncated: boolean;
+}
+
+/** Artifacts the page shows at most, newest first. */
+export const ARTIFACTS_SHOWN = 50;
+
+/**
+ * The artifacts of a run and its descendants (the ETL's summary is written by its final phase, a subflow), one
+ * call; Prefect's "result" artifacts (a record per task result) are left out: they are not for reading.
+ */
+export async function loadArtifacts(prefect: PrefectClient, tree: RunTree): Promise<RunArtifacts> {
+	const found = await prefect.artifacts.filter({
+		artifacts: { flow_run_id: { any_: [tree.root.id, ...tree.levels.flat().map((run) => run.id)] }, type: { not_any_: ['result'] } },
+		sort: 'CREATED_DESC',
+		limit: ARTIFACTS_SHOWN + 1
+	});
+	return { artifacts: found.slice(0, ARTIFACTS_SHOWN).map(toArtifactView), truncated: found.length > ARTIFACTS_SHOWN };
 }
 
 export function parseLogLevel(raw: string | null): number {
@@ -57,10 +81,11 @@ export async function loadRunDetail(prefect: PrefectClient, rawId: string, level
 		prefect.taskRuns.filter({ flow_runs: { id: { any_: [id] } }, sort: 'EXPECTED_START_TIME_ASC', limit: TASK_RUNS })
 	]);
 	const parentTaskRunId = tree.root.parent_task_run_id;
-	const [names, parentTask, logs] = await Promise.all([
+	const [names, parentTask, logs, artifacts] = await Promise.all([
 		namesFor(prefect, [tree.root, ...tree.levels.flat()]),
 		parentTaskRunId ? prefect.taskRuns.filter({ task_runs: { id: { any_: [parentTaskRunId] } }, limit: 1 }) : Promise.resolve([]),
-		prefect.logs.filter({ logs: logCriteria(tree, level), sort: 'TIMESTAMP_DESC', limit: LOG_TAIL })
+		prefect.logs.filter({ logs: logCriteria(tree, level), sort: 'TIMESTAMP_DESC', limit: LOG_TAIL }),
+		loadArtifacts(prefect, tree)
 	]);
 	const run = toRunView(tree.root, names);
 	const rows = runRows(tree, names);
@@ -72,7 +97,8 @@ export async function loadRunDetail(prefect: PrefectClient, rawId: string, level
 		taskRunsTruncated: tasks.length === TASK_RUNS,
 		rows,
 		tree: summarizeTree(run, rows),
-		logs: { level, logs: logs.map(toLogView).reverse(), truncated: logs.length === LOG_TAIL }
+		logs: { level, logs: logs.map(toLogView).reverse(), truncated: logs.length === LOG_TAIL },
+		artifacts
 	};
 }
 

@@ -8,8 +8,8 @@ import { emptyNames, toLogView, toRunView, toTaskRunView, withoutDuration, type 
 import { activeStateTypes, type StateType } from '#lib/prefect/schemas.ts';
 import { countStates, summarizeTree, type RunRow, type RunTreeSummary } from '#lib/runs/tree.ts';
 import { namesFor } from '../lookups.ts';
-import { logCriteria, TASK_RUNS } from '../run-detail.ts';
-import { loadRunTree, runRows, treeIsFinal, type RunTree } from '../run-tree.ts';
+import { loadArtifacts, logCriteria, TASK_RUNS, type RunArtifacts } from '../run-detail.ts';
+import { isFinal, loadRunTree, runRows, treeIsFinal, type RunTree } from '../run-tree.ts';
 import type { Activity, Feed, FeedTick } from './hub.ts';
 
 /** Log lines a snapshot carries (a client merges them by id, so a resumed view loses and repeats nothing). */
@@ -24,6 +24,7 @@ export interface RunSnapshot {
 	tree: RunTreeSummary;
 	taskRuns: TaskRunView[];
 	logs: LogView[];
+	artifacts: RunArtifacts;
 }
 
 export interface LevelCounts {
@@ -53,6 +54,10 @@ export class RunFeed implements Feed {
 	private readonly seenLogs = new Map<string, number>();
 	private newestLogMs = 0;
 	private finalSeen = false;
+	/** Runs of the tree seen final: artifacts are read again only when it changes (runs write them as they finish). */
+	private finalRuns = -1;
+	private artifacts: RunArtifacts = { artifacts: [], truncated: false };
+	private artifactsSignature = '';
 
 	constructor(runId: string, level = 0) {
 		this.runId = runId;
@@ -66,11 +71,15 @@ export class RunFeed implements Feed {
 	async tick(prefect: PrefectClient): Promise<FeedTick> {
 		const tree = await loadRunTree(prefect, this.runId, { withLinks: true });
 		const runs = [tree.root, ...tree.levels.flat()];
-		const [names, tasks, logs] = await Promise.all([
+		const finalRuns = runs.filter((one) => isFinal(one.state_type)).length;
+		const [names, tasks, logs, artifacts] = await Promise.all([
 			namesFor(prefect, runs, this.names),
 			prefect.taskRuns.filter({ flow_runs: { id: { any_: [this.runId] } }, sort: 'EXPECTED_START_TIME_ASC', limit: TASK_RUNS }),
-			this.readLogs(prefect, tree)
+			this.readLogs(prefect, tree),
+			finalRuns !== this.finalRuns ? loadArtifacts(prefect, tree) : Promise.resolve(this.artifacts)
 		]);
+		this.finalRuns = finalRuns;
+		this.artifacts = artifacts;
 		this.names = names;
 		const run = toRunView(tree.root, names);
 		const rows = runRows(tree, names);
@@ -79,7 +88,7 @@ export class RunFeed implements Feed {
 		const newLines = logs.map(toLogView).filter((line) => !this.seenLogs.has(line.id));
 		this.remember(newLines);
 		const previousLogs = this.current?.logs ?? [];
-		this.current = { run, rows, tree: summary, taskRuns, logs: [...previousLogs, ...newLines].slice(-SNAPSHOT_LOG_LINES) };
+		this.current = { run, rows, tree: summary, taskRuns, logs: [...previousLogs, ...newLines].slice(-SNAPSHOT_LOG_LINES), artifacts };
 
 		const events: FeedTick['events'] = [];
 		if (updateSignature(this.rowSignatures, run.id, signature(run))) events.push({ event: 'run', data: run });
@@ -88,6 +97,11 @@ export class RunFeed implements Feed {
 		const changedTasks = taskRuns.filter((task) => updateSignature(this.taskSignatures, task.id, signature(task)));
 		if (changedTasks.length) events.push({ event: 'tasks', data: { changed: changedTasks } });
 		if (newLines.length) events.push({ event: 'logs', data: { lines: newLines } });
+		const artifactsSignature = artifacts.artifacts.map((artifact) => artifact.id).join(',');
+		if (artifactsSignature !== this.artifactsSignature) {
+			this.artifactsSignature = artifactsSignature;
+			events.push({ event: 'artifacts', data: artifacts });
+		}
 		return { events, activity: this.activity(tree) };
 	}
 
