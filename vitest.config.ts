@@ -12,6 +12,16 @@ export default defineConfig({
 				}
 			},
 			{
+				// The npm scripts run as processes (no Prefect needed; "unreachable" cases use a closed port).
+				test: {
+					name: 'cli',
+					include: ['tests/cli/**/*.test.ts'],
+					environment: 'node',
+					env: { TZ: 'UTC' },
+					testTimeout: 60_000
+				}
+			},
+			{
 				// Runs against the real stack that scripts/test-all.ts starts (FLOWDECK_TEST_* variables).
 				test: {
 					name: 'integration',

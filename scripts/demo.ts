@@ -1,6 +1,6 @@
 /** npm run demo — the whole stack on the embedded default: local Prefect, setup, deploy, workers, UI. */
 import { prefectHome, prefectProcessEnv } from '#lib/server/config.ts';
-import { cliClient, cliConfig, main } from './lib/cli.ts';
+import { cliClient, cliConfig, main, parseCli, plural, type CliSpec } from './lib/cli.ts';
 import { deployFlows } from './lib/deploy.ts';
 import { startLocalServer } from './lib/local-server.ts';
 import { onShutdown, run, start, type Managed } from './lib/processes.ts';
@@ -9,7 +9,22 @@ import { describeSetup, setupServer } from './lib/setup.ts';
 import { superviseWorkers, type WorkerSupervisor } from './lib/workers.ts';
 import { reportOnline } from './lib/worker-status.ts';
 
+const options = {
+	verbose: { type: 'boolean', short: 'v', description: "print the workers' log lines (also FLOWDECK_DEMO_VERBOSE=1)" }
+} as const;
+
+const spec = {
+	command: 'npm run demo',
+	summary: 'Everything on the embedded default: local Prefect server, work pool and limit, deployed flows, workers and the built UI; Ctrl-C stops all, a second run reuses the data.',
+	options,
+	env: ['PREFECT_API_URL', 'FLOWDECK_PREFECT_HOME', 'PREFECT_WORK_POOL', 'FLOWDECK_WORKERS', 'HOST', 'PORT'],
+	otherEnv: { FLOWDECK_DEMO_VERBOSE: "1: print the workers' log lines (as --verbose)" },
+	examples: ['PORT=3100 npm run demo -- --verbose']
+} satisfies CliSpec<typeof options>;
+
 main(async () => {
+	const { values } = parseCli(spec);
+	const verbose = values.verbose || Boolean(process.env.FLOWDECK_DEMO_VERBOSE);
 	const cfg = cliConfig();
 	const stops: Array<() => Promise<void>> = [];
 	onShutdown(async () => {
@@ -30,13 +45,13 @@ main(async () => {
 	step(3, 'Deploying flows');
 	await deployFlows(prefectProcessEnv(cfg), (line) => console.log(`  ${line}`));
 
-	step(4, `${cfg.FLOWDECK_WORKERS} workers`);
+	step(4, plural(cfg.FLOWDECK_WORKERS, 'worker'));
 	const workers: WorkerSupervisor = await superviseWorkers({
 		count: cfg.FLOWDECK_WORKERS,
 		pool: cfg.PREFECT_WORK_POOL,
 		namePrefix: cfg.FLOWDECK_WORKER_PREFIX,
 		env: prefectProcessEnv(cfg),
-		onLine: (line) => process.env.FLOWDECK_DEMO_VERBOSE && console.log(line)
+		onLine: (line) => verbose && console.log(line)
 	});
 	stops.push(workers.stop);
 	await reportOnline(prefect, cfg.PREFECT_WORK_POOL, workers.names, (line) => console.log(line));

@@ -1,11 +1,20 @@
 /** npm run prefect:server — start (or reuse) the local Prefect server and keep it running until Ctrl-C. */
 import { displayUrl } from '#lib/prefect/request.ts';
 import { prefectHome } from '#lib/server/config.ts';
-import { cliConfig, fail, main } from './lib/cli.ts';
+import { cliConfig, fail, main, parseCli, type CliSpec } from './lib/cli.ts';
 import { startLocalServer } from './lib/local-server.ts';
 import { onShutdown } from './lib/processes.ts';
 
+const spec = {
+	command: 'npm run prefect:server',
+	summary: 'Start a local Prefect 2.13.7 server (SQLite under FLOWDECK_PREFECT_HOME) at PREFECT_API_URL, or reuse one already there; Ctrl-C stops it.',
+	options: {},
+	env: ['PREFECT_API_URL', 'FLOWDECK_PREFECT_HOME'],
+	examples: ['PREFECT_API_URL=http://127.0.0.1:4300/api npm run prefect:server']
+} satisfies CliSpec<Record<string, never>>;
+
 main(async () => {
+	parseCli(spec);
 	const cfg = cliConfig();
 	const url = new URL(cfg.PREFECT_API_URL);
 	if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {

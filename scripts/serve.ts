@@ -9,12 +9,22 @@
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { resolve } from 'node:path';
-import { cliConfig, fail } from './lib/cli.ts';
+import { cliConfig, fail, parseCli, type CliSpec } from './lib/cli.ts';
 import { repoRoot } from './lib/python.ts';
 
+const spec = {
+	command: 'npm start',
+	summary: 'Serve the production build (build/, made by npm run build) on HOST:PORT; docs/deployment.md shows a systemd unit and a reverse proxy.',
+	options: {},
+	env: ['HOST', 'PORT', 'ORIGIN', 'PREFECT_API_URL', 'PREFECT_API_KEY', 'WORKBENCH_LOGIN_URL'],
+	otherEnv: { PROTOCOL_HEADER: 'behind a proxy, instead of ORIGIN: the header with the original protocol', HOST_HEADER: 'the header with the original host' },
+	examples: ['ORIGIN=https://flowdeck.example.com PORT=3000 npm start']
+} satisfies CliSpec<Record<string, never>>;
+
+parseCli(spec);
 const cfg = cliConfig();
 const handlerPath = resolve(repoRoot, 'build/handler.js');
-if (!existsSync(handlerPath)) fail('build/ is missing: run npm run build first');
+if (!existsSync(handlerPath)) fail('build/ is missing: run npm run build first', 1);
 
 const origin = cfg.ORIGIN ? new URL(cfg.ORIGIN) : undefined;
 const behindProxy = !origin && Boolean(process.env.PROTOCOL_HEADER);
@@ -32,6 +42,9 @@ const server = createServer((req, res) => {
 	}
 	handler(req, res);
 });
+server.once('error', (error: NodeJS.ErrnoException) =>
+	fail(`cannot listen on ${cfg.HOST}:${cfg.PORT}: ${error.code === 'EADDRINUSE' ? 'the port is in use (set PORT)' : error.message}`)
+);
 server.listen(cfg.PORT, cfg.HOST, () => console.log(`Flowdeck UI on http://${cfg.HOST}:${cfg.PORT}`));
 const shutdown = () => {
 	server.close(() => process.exit(0));

@@ -1,17 +1,37 @@
 /**
- * npm test — every test: svelte-check, unit tests, then integration and browser tests against a real stack
- * (Prefect 2.13.7 on a free port with a throw-away PREFECT_HOME, real process workers, the built UI).
- * `npm test -- --only unit|integration|e2e` runs one part; file names after the options narrow it
- * (`npm test -- --only e2e tests/e2e/runs.spec.ts`).
+ * npm test — every test: svelte-check, unit and command-line tests, the flows' pytest and the audit of their lock,
+ * then integration and browser tests against a real stack (Prefect 2.13.7 on a free port with a throw-away
+ * PREFECT_HOME, real process workers, the built UI). `--only PART` runs one part; file names after the options
+ * narrow it (`npm test -- --only e2e tests/e2e/runs.spec.ts`).
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { fail, main } from './lib/cli.ts';
-import { freePort, run, start, waitFor } from './lib/processes.ts';
-import { repoRoot } from './lib/python.ts';
+import { main, parseCli, usageError, type CliSpec } from './lib/cli.ts';
+import { freePort, start, waitFor } from './lib/processes.ts';
+import { auditLock } from './lib/python-audit.ts';
+import { ensurePythonEnv, python, repoRoot } from './lib/python.ts';
 import { startTestStack, type TestStack } from './lib/stack.ts';
 import { ensureSystemPackages } from './lib/system-packages.ts';
+
+const PARTS = ['unit', 'cli', 'python', 'integration', 'e2e'] as const;
+type Part = (typeof PARTS)[number];
+
+const options = {
+	only: { type: 'string', value: 'PART', description: `run one part: ${PARTS.join(', ')} (default: all, svelte-check first)` }
+} as const;
+
+const spec = {
+	command: 'npm test',
+	summary: 'Run every test: svelte-check, unit, command-line, pytest and the Python lock audit, then integration and browser tests on a real stack; the last line counts them all.',
+	notes: ['Exit 0 only when nothing failed: a suite that does not load or a part whose runner fails counts as failed.'],
+	options,
+	positionals: { name: 'FILE', description: 'test files to narrow the part given with --only' },
+	otherEnv: {
+		FLOWDECK_DOCS_SHOTS: '1: browser tests write their screenshots to docs/images/ (npm run docs:shots) instead of test-results/',
+		CHROMIUM_PATH: 'the Chromium the browser tests use (default /usr/bin/chromium)'
+	},
+	examples: ['npm test -- --only e2e tests/e2e/runs.spec.ts']
+} satisfies CliSpec<typeof options>;
 
 const resultsDir = join(repoRoot, 'test-results');
 const counts = { passed: 0, failed: 0, skipped: 0 };
@@ -24,70 +44,136 @@ async function step(name: string, command: string, args: string[], env: Record<s
 	return code === 0;
 }
 
-function addVitestCounts(file: string): void {
+/** Runs a part and adds its report's counts; a failing runner whose report shows no failure still counts one. */
+async function part(name: string, command: string, args: string[], env: Record<string, string>, count: () => void): Promise<boolean> {
+	const failedBefore = counts.failed;
+	const ok = await step(name, command, args, env);
 	try {
-		const report = JSON.parse(readFileSync(file, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
-		counts.passed += report.numPassedTests;
-		counts.failed += report.numFailedTests;
-		counts.skipped += report.numPendingTests + report.numTodoTests;
+		count();
 	} catch {
-		counts.failed += 1; // no report: the runner itself failed
+		// no readable report: the runner itself failed
 	}
+	if (!ok && counts.failed === failedBefore) counts.failed += 1;
+	return ok;
 }
 
-function addPlaywrightCounts(file: string): void {
+type VitestReport = {
+	numPassedTests: number;
+	numFailedTests: number;
+	numPendingTests: number;
+	numTodoTests: number;
+	testResults: Array<{ status: string; name: string; message?: string; assertionResults: Array<{ status: string }> }>;
+};
+
+function addVitestCounts(report: VitestReport): void {
+	counts.passed += report.numPassedTests;
+	counts.skipped += report.numPendingTests + report.numTodoTests;
+	// A file that fails to load (or whose hooks fail) has no failed test of its own: it counts as one failure.
+	const brokenFiles = report.testResults.filter((file) => file.status === 'failed' && !file.assertionResults.some((test) => test.status === 'failed'));
+	counts.failed += report.numFailedTests + brokenFiles.length;
+}
+
+function addPlaywrightCounts(report: { stats: { expected: number; unexpected: number; flaky: number; skipped: number }; errors?: unknown[] }): void {
+	counts.passed += report.stats.expected + report.stats.flaky;
+	counts.failed += report.stats.unexpected + (report.errors?.length ?? 0);
+	counts.skipped += report.stats.skipped;
+}
+
+function addJunitCounts(xml: string): void {
+	const suite = /<testsuite\b[^>]*>/.exec(xml)?.[0] ?? '';
+	const attr = (name: string) => Number(new RegExp(`\\b${name}="(\\d+)"`).exec(suite)?.[1] ?? NaN);
+	const [tests, failures, errors, skipped] = [attr('tests'), attr('failures'), attr('errors'), attr('skipped')];
+	if ([tests, failures, errors, skipped].some(Number.isNaN)) throw new Error('no pytest report');
+	counts.passed += tests - failures - errors - skipped;
+	counts.failed += failures + errors;
+	counts.skipped += skipped;
+}
+
+const readJson = <T>(file: string) => JSON.parse(readFileSync(file, 'utf8')) as T;
+
+async function vitest(project: 'unit' | 'cli' | 'integration', files: string[], env: Record<string, string> = {}): Promise<boolean> {
+	const out = join(resultsDir, `${project}.json`);
+	return part(`${project} tests`, 'npx', ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...files], env, () =>
+		addVitestCounts(readJson<VitestReport>(out))
+	);
+}
+
+async function pytest(files: string[]): Promise<boolean> {
+	const failedBefore = counts.failed;
 	try {
-		const report = JSON.parse(readFileSync(file, 'utf8')) as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } };
-		counts.passed += report.stats.expected + report.stats.flaky;
-		counts.failed += report.stats.unexpected;
-		counts.skipped += report.stats.skipped;
-	} catch {
+		await ensurePythonEnv();
+	} catch (error) {
+		console.error(`\u2717 pytest: ${error instanceof Error ? error.message : String(error)}`);
 		counts.failed += 1;
+		return false;
 	}
+	const out = join(resultsDir, 'python.xml');
+	const args = ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', `--junitxml=${out}`, ...(files.length ? files : ['tests/python'])];
+	const ok = await part('pytest (flows/etl)', python, args, {}, () => addJunitCounts(readFileSync(out, 'utf8')));
+	return ok && counts.failed === failedBefore;
+}
+
+/** Known vulnerabilities in flows/uv.lock; skipped with one line when PyPI's per-release data is not reachable. */
+async function audit(): Promise<boolean> {
+	console.log('\n=== Python dependency audit (flows/uv.lock, PyPI advisories) ===');
+	const result = await auditLock().catch((error: unknown) => ({ kind: 'failed' as const, reason: error instanceof Error ? error.message : String(error) }));
+	if (result.kind === 'skipped') {
+		console.log(`- audit skipped: PyPI's vulnerability data is not reachable from here (${result.reason})`);
+		counts.skipped += 1;
+		return true;
+	}
+	if (result.kind === 'failed') {
+		console.log(`\u2717 audit failed part-way: ${result.reason}`);
+		counts.failed += 1;
+		return false;
+	}
+	for (const finding of result.findings) {
+		const line = `${finding.name} ${finding.version}: ${finding.ids.join(', ')}${finding.fixedIn.length ? ` (fixed in ${finding.fixedIn.join(', ')})` : ''}`;
+		console.log(finding.accepted ? `! accepted ${line} — ${finding.accepted}` : `\u2717 ${line}`);
+	}
+	const open = result.findings.filter((finding) => !finding.accepted).length;
+	console.log(`=== audit: ${result.audited} packages, ${result.findings.length} with advisories, ${open} not accepted ===`);
+	if (open) counts.failed += open;
+	else counts.passed += 1;
+	return open === 0;
 }
 
 main(async () => {
-	let parsed;
-	try {
-		parsed = parseArgs({ options: { only: { type: 'string' } }, allowPositionals: true, strict: true });
-	} catch (error) {
-		fail(error instanceof Error ? error.message : String(error), 2);
-	}
-	const only = parsed.values.only;
-	const files = parsed.positionals;
-	const wants = (part: string) => only === undefined || only === part;
+	const { values, positionals: files } = parseCli(spec);
+	const only = values.only as Part | undefined;
+	if (only !== undefined && !PARTS.includes(only)) usageError(spec, `unknown --only value ${only}; valid values: ${PARTS.join(', ')}`);
+	if (files.length && only === undefined) usageError(spec, `test files need --only PART (one of ${PARTS.join(', ')})`);
+	const missing = files.filter((file) => !existsSync(join(repoRoot, file)));
+	if (missing.length) usageError(spec, `no such test file: ${missing.join(', ')}`);
+	const wants = (name: Part) => only === undefined || only === name;
 	rmSync(resultsDir, { recursive: true, force: true });
 	if (wants('integration') || wants('e2e')) await ensureSystemPackages();
 	let ok = true;
 
-	if (only === undefined) ok = (await step('svelte-check', 'npm', ['run', 'check', '--silent'])) && ok;
-	if (wants('unit')) {
-		const out = join(resultsDir, 'unit.json');
-		ok = (await step('unit tests', 'npx', ['vitest', 'run', '--project', 'unit', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...files])) && ok;
-		addVitestCounts(out);
+	if (only === undefined) ok = (await part('svelte-check', 'npm', ['run', 'check', '--silent'], {}, () => {})) && ok;
+	if (wants('unit')) ok = (await vitest('unit', files)) && ok;
+	if (wants('cli')) ok = (await vitest('cli', files)) && ok;
+	if (wants('python')) {
+		ok = (await pytest(files)) && ok;
+		if (!files.length) ok = (await audit()) && ok;
 	}
 	if (wants('integration') || wants('e2e')) {
 		let stack: TestStack | undefined;
 		let ui: ReturnType<typeof start> | undefined;
 		try {
 			// Integration tests (auth) and browser tests both serve the built app.
-			ok = (await step('build', 'npx', ['vite', 'build', '--logLevel', 'warn'])) && ok;
+			ok = (await part('build', 'npx', ['vite', 'build', '--logLevel', 'warn'], {}, () => {})) && ok;
 			console.log('\n=== starting the test stack ===');
 			stack = await startTestStack({ workers: 2, log: (line) => console.log(`[stack] ${line}`) });
 			const env = { ...stack.env, FLOWDECK_TEST_API_URL: stack.apiUrl };
-			if (wants('integration')) {
-				const out = join(resultsDir, 'integration.json');
-				ok = (await step('integration tests', 'npx', ['vitest', 'run', '--project', 'integration', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...files], env)) && ok;
-				addVitestCounts(out);
-			}
+			if (wants('integration')) ok = (await vitest('integration', files, env)) && ok;
 			if (wants('e2e')) {
 				const port = await freePort();
 				const baseUrl = `http://127.0.0.1:${port}`;
 				ui = start(process.execPath, ['scripts/serve.ts'], { cwd: repoRoot, env: { ...env, PORT: String(port) }, prefix: '[ui] ' });
-				await waitFor('the UI server', async () => ((await fetch(`${baseUrl}/healthz`)).ok ? true : undefined), 30_000);
+				await waitFor('the UI server', async () => ((await fetch(`${baseUrl}/healthz`)).ok ? true : undefined), 60_000);
 				const out = join(resultsDir, 'e2e.json');
-				ok = (await step('browser tests', 'npx', ['playwright', 'test', ...files], { ...env, FLOWDECK_TEST_BASE_URL: baseUrl, PLAYWRIGHT_JSON_OUTPUT_NAME: out })) && ok;
-				addPlaywrightCounts(out);
+				ok = (await part('browser tests', 'npx', ['playwright', 'test', ...files], { ...env, FLOWDECK_TEST_BASE_URL: baseUrl, PLAYWRIGHT_JSON_OUTPUT_NAME: out }, () => addPlaywrightCounts(readJson(out)))) && ok;
 			}
 		} catch (error) {
 			console.error(`\u2717 the test stack failed: ${error instanceof Error ? error.message : String(error)}`);

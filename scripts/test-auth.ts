@@ -12,7 +12,7 @@ import { isPrefectError, type PrefectErrorKind } from '#lib/prefect/errors.ts';
 import { displayUrl } from '#lib/prefect/request.ts';
 import type { Config } from '#lib/server/config.ts';
 import { prefectClientFor } from '#lib/server/prefect.ts';
-import { cliArgs, cliConfig, main } from './lib/cli.ts';
+import { cliConfig, main, parseCli, type CliSpec } from './lib/cli.ts';
 import { probe } from './lib/local-server.ts';
 
 const ok = (line: string) => console.log(`\u2713 ${line}`);
@@ -80,8 +80,20 @@ async function signIn(cfg: Config, username: string, password: string): Promise<
 	}
 }
 
+const options = {
+	username: { type: 'string', value: 'NAME', description: 'sign in as NAME (per-user workbench mode); the password is read from stdin' }
+} as const;
+
+const spec = {
+	command: 'npm run test:auth',
+	summary: 'Check PREFECT_API_URL and the credentials of the configured auth mode (signs in at the workbench, reads flows and work pools) and say precisely what failed.',
+	options,
+	env: ['PREFECT_API_URL', 'PREFECT_API_KEY', 'WORKBENCH_LOGIN_URL', 'WORKBENCH_USERNAME', 'WORKBENCH_PASSWORD', 'WORKBENCH_USERNAME_FIELD', 'WORKBENCH_PASSWORD_FIELD', 'WORKBENCH_CSRF_FIELD'],
+	examples: ['printf %s "$PASSWORD" | npm run test:auth -- --username alice']
+} satisfies CliSpec<typeof options>;
+
 main(async () => {
-	const { username } = cliArgs({ username: { type: 'string' } });
+	const { username } = parseCli(spec).values;
 	const cfg = cliConfig();
 	const mode = authModeOf(cfg);
 	console.log(`Auth mode: ${describeAuthMode(mode)}`);
@@ -118,9 +130,11 @@ main(async () => {
 			apiUrl: cfg.PREFECT_API_URL,
 			apiKey: cfg.PREFECT_API_KEY,
 			now: Date.now,
-			jar: async () => jar,
-			keep: (update) => (jar = update(jar)),
-			onUnauthorized: async () => false
+			cookies: {
+				current: async () => ({ jar, generation: 0 }),
+				keep: (_generation, update) => (jar = update(jar)),
+				renew: async () => false
+			}
 		});
 	}
 

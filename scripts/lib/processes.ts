@@ -42,8 +42,14 @@ export function start(command: string, args: string[], options: StartOptions = {
 		child.once('exit', (code, signal) => resolvePromise(code ?? (signal ? 128 : null)));
 		child.once('error', () => resolvePromise(127));
 	});
-	return { child, exited, stop: (graceMs = 8000) => stopGroup(child, exited, graceMs) };
+	const managed: Managed = { child, exited, stop: (graceMs = 8000) => stopGroup(child, exited, graceMs) };
+	running.add(managed);
+	void exited.then(() => running.delete(managed));
+	return managed;
 }
+
+/** Children still running: a Ctrl-C stops them all, whoever started them. */
+const running = new Set<Managed>();
 
 async function stopGroup(child: ChildProcess, exited: Promise<number | null>, graceMs: number): Promise<void> {
 	if (child.pid === undefined) return;
@@ -74,7 +80,11 @@ export async function run(command: string, args: string[], options: StartOptions
 		}
 	});
 	const code = await managed.exited;
-	if (code !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${code}):\n${lines.slice(-40).join('\n')}`);
+	if (code !== 0) {
+		// Output already shown is not repeated in the error.
+		const shown = !options.quiet && options.onLine !== undefined;
+		throw new Error(`${command} ${args.join(' ')} failed (exit ${code})${shown ? '' : `:\n${lines.slice(-40).join('\n')}`}`);
+	}
 	return lines.join('\n');
 }
 
@@ -115,18 +125,30 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 }
 
 let stopping = false;
+const cleanups: Array<() => Promise<void>> = [];
 
 /** True once SIGINT/SIGTERM started the shutdown: the shutdown handler, not the script's main, exits then. */
 export const isShuttingDown = () => stopping;
 
-/** Runs `cleanup` once on SIGINT/SIGTERM, then exits. */
-export function onShutdown(cleanup: () => Promise<void>): void {
+/** On SIGINT/SIGTERM: run the registered cleanups (last first), stop every child still running, exit 130/143. */
+export function handleSignals(): void {
 	const handler = (signal: NodeJS.Signals) => {
 		if (stopping) return;
 		stopping = true;
 		process.stdout.write(`\n${signal}: stopping…\n`);
-		void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+		void (async () => {
+			for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+			await Promise.all([...running].map((child) => child.stop()));
+		})().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
 	};
-	process.on('SIGINT', handler);
-	process.on('SIGTERM', handler);
+	if (process.listenerCount('SIGINT') === 0) {
+		process.on('SIGINT', handler);
+		process.on('SIGTERM', handler);
+	}
+}
+
+/** Runs `cleanup` on SIGINT/SIGTERM before the remaining children are stopped. */
+export function onShutdown(cleanup: () => Promise<void>): void {
+	cleanups.push(cleanup);
+	handleSignals();
 }

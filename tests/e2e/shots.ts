@@ -10,6 +10,9 @@ export async function openLive(page: Page, url: string): Promise<void> {
 export const LAPTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
 
+/** docs/images/ only when asked (npm run docs:shots sets FLOWDECK_DOCS_SHOTS=1): a plain test run leaves the tree clean. */
+const shotsDir = process.env.FLOWDECK_DOCS_SHOTS === '1' ? 'docs/images' : 'test-results/screenshots';
+
 export async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
-	await page.screenshot({ path: `docs/images/${name}.png`, fullPage, animations: 'disabled' });
+	await page.screenshot({ path: `${shotsDir}/${name}.png`, fullPage, animations: 'disabled' });
 }

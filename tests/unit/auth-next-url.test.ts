@@ -16,6 +16,10 @@ describe('safe next URL', () => {
 		['control characters', '/x\n/evil'],
 		['an encoded tab', '/\t/evil.example'],
 		['the login page itself', '/login?next=/x'],
+		['a dot segment that normalises to //host', '/.//evil.example'],
+		['a parent segment that normalises to //host', '/a/..//evil.example'],
+		['an encoded dot that normalises to //host', '/%2e//evil.example'],
+		['an encoded parent segment', '/a/%2e%2e//evil.example/x?y=1'],
 		['nothing', null],
 		['a non-string', 42]
 	])('falls back to / for %s', (_, next) => {
@@ -23,7 +27,8 @@ describe('safe next URL', () => {
 	});
 
 	it('builds the /login location with next and the expiry flag', () => {
-		expect(loginLocation('/runs?x=1', true)).toBe('/login?next=%2Fruns%3Fx%3D1&expired=1');
+		expect(loginLocation('/runs?x=1', 'workbench')).toBe('/login?next=%2Fruns%3Fx%3D1&expired=workbench');
+		expect(loginLocation('/runs', 'flowdeck')).toBe('/login?next=%2Fruns&expired=flowdeck');
 		expect(loginLocation('/')).toBe('/login');
 		expect(loginLocation('//evil.example')).toBe('/login');
 	});

@@ -58,6 +58,19 @@ function subscriber(prefect = {} as PrefectClient) {
 	return { sub, events, closed: () => closed };
 }
 
+/** A signed-in person's subscriber: `end` (which session ended) is what its session check answers. */
+function signedIn() {
+	const s = subscriber();
+	const session = { ended: null as string | null, checks: 0 };
+	s.sub.session = {
+		check: async () => {
+			session.checks++;
+			return session.ended;
+		}
+	};
+	return { ...s, session };
+}
+
 const change = (n: number): FeedTick => ({ events: [{ event: 'run', data: { n } }], activity: 'active' });
 
 describe('LiveHub', () => {
@@ -161,20 +174,57 @@ describe('LiveHub', () => {
 		const clock = new FakeClock();
 		const hub = new LiveHub({ clock });
 		const feed = new ScriptedFeed();
-		const other = subscriber();
-		const expired = subscriber();
+		const other = signedIn();
+		const expired = signedIn();
 		hub.subscribe('run:1', () => feed, other.sub);
 		hub.subscribe('run:1', () => feed, expired.sub); // the newest subscriber's client is used first
 		await clock.advance(0);
 		feed.script.push(() => {
+			expired.session.ended = 'workbench'; // what its credentials record when upstream refuses them
 			throw new PrefectError('unauthorized', 'not authorized (401)');
 		}, () => change(5));
 		await clock.advance(1000);
-		expect(expired.events.at(-1)?.event).toBe('auth-expired');
+		expect(expired.events.at(-1)).toMatchObject({ event: 'auth-expired', data: { ended: 'workbench' } });
 		expect(expired.closed()).toBe(true);
 		expect(hub.subscriberCount('run:1')).toBe(1);
 		await clock.advance(1000);
 		expect(other.events.at(-1)?.event).toBe('run');
+	});
+
+	it("checks every subscriber's session at each tick: one who signed out stops, though another's credentials poll", async () => {
+		const clock = new FakeClock();
+		const hub = new LiveHub({ clock });
+		const feed = new ScriptedFeed();
+		const a = signedIn();
+		const b = signedIn();
+		hub.subscribe('run:1', () => feed, a.sub);
+		hub.subscribe('run:1', () => feed, b.sub); // B joins: B's client polls from now on
+		await clock.advance(0);
+		a.session.ended = 'flowdeck'; // A signs out (or idles out)
+		feed.script.push(() => change(1));
+		await clock.advance(1000);
+		expect(a.events.at(-1)).toMatchObject({ event: 'auth-expired', data: { ended: 'flowdeck' } });
+		expect(a.closed()).toBe(true);
+		expect(a.events.some((event) => event.event === 'run')).toBe(false);
+		expect(b.events.at(-1)).toMatchObject({ event: 'run', data: { n: 1 } });
+		expect(b.closed()).toBe(false);
+		expect(hub.subscriberCount('run:1')).toBe(1);
+		expect(b.session.checks).toBeGreaterThanOrEqual(2);
+	});
+
+	it('treats a refusal of shared credentials (service account, API key) as an upstream failure, never as auth-expired', async () => {
+		const clock = new FakeClock();
+		const hub = new LiveHub({ clock });
+		const feed = new ScriptedFeed();
+		const s = subscriber();
+		hub.subscribe('run:1', () => feed, s.sub);
+		await clock.advance(0);
+		feed.script.push(() => {
+			throw new PrefectError('unauthorized', 'service-account sign-in failed');
+		});
+		await clock.advance(1000);
+		expect(s.events.at(-1)).toMatchObject({ event: 'upstream', data: { reachable: false } });
+		expect(s.closed()).toBe(false);
 	});
 
 	it('sends end and closes everyone when the feed is final', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PrefectClient } from '#lib/prefect/client.ts';
+import { PrefectError } from '#lib/prefect/errors.ts';
 import { toRunView } from '#lib/prefect/models.ts';
 import type { FlowRun, StateType } from '#lib/prefect/schemas.ts';
 import { defaultRunsQuery, parseRunsQuery } from '#lib/runs/query.ts';
@@ -131,5 +132,19 @@ describe('dashboard feed', () => {
 	it('polls fast only while runs are under way', () => {
 		expect(dashboardSource.activity(dashboard('2024-05-01T10:00:05Z', { COMPLETED: 3, SCHEDULED: 2 }, '2024-05-01T10:00:10Z'))).toBe('idle');
 		expect(dashboardSource.activity(dashboard('2024-05-01T10:00:05Z', { COMPLETED: 3, PENDING: 1 }, '2024-05-01T10:00:10Z'))).toBe('active');
+	});
+});
+
+describe('dashboard stream when Prefect fails', () => {
+	const failing = (error: PrefectError) => ({ apiUrl: 'http://x/api', serverVersion: async () => Promise.reject(error) }) as unknown as PrefectClient;
+
+	it('reports an unreachable Prefect as a failed tick (the stream says so instead of "Live")', async () => {
+		const feed = new PageFeed(dashboardSource);
+		await expect(feed.tick(failing(new PrefectError('unreachable', 'Prefect is unreachable at http://x/api (ECONNREFUSED)')))).rejects.toMatchObject({ kind: 'unreachable' });
+	});
+
+	it('lets a refused session through as an error (auth-expired), never as page data', async () => {
+		const feed = new PageFeed(dashboardSource);
+		await expect(feed.tick(failing(new PrefectError('unauthorized', 'not authorized (401)', 401)))).rejects.toMatchObject({ kind: 'unauthorized' });
 	});
 });

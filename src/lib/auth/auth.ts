@@ -6,10 +6,10 @@ import { PrefectError } from '#lib/prefect/errors.ts';
 import { config, type Config } from '#lib/server/config.ts';
 import { cookieHeader, jarExpired } from './cookies.ts';
 import { authModeOf, type AuthMode } from './mode.ts';
-import { createServiceAccount, type ServiceAccount } from './service-account.ts';
+import { createServiceAccount } from './service-account.ts';
 import { createMemorySessionStore, type Session, type SessionStore } from './session-store.ts';
 import { createLoginThrottle, type LoginThrottle } from './throttle.ts';
-import { apiKeyHeaders, jarCredentials, type UpstreamCredentials } from './upstream.ts';
+import { apiKeyHeaders, jarCredentials, type CookieSource, type UpstreamCredentials } from './upstream.ts';
 import { createWorkbenchClient, signInMessages, WorkbenchError, type WorkbenchClient } from './workbench.ts';
 
 export interface Auth {
@@ -18,7 +18,8 @@ export interface Auth {
 	sessions: SessionStore;
 	throttle: LoginThrottle;
 	workbench?: WorkbenchClient;
-	serviceAccount?: ServiceAccount;
+	/** Service-account mode: the shared upstream session. */
+	serviceAccount?: CookieSource;
 	now: () => number;
 }
 
@@ -58,45 +59,51 @@ export function auth(): Auth {
 export function sharedCredentials(auth: Auth): UpstreamCredentials {
 	const account = auth.serviceAccount;
 	if (!account) return { headers: () => apiKeyHeaders(auth.cfg.PREFECT_API_KEY) };
-	let used = 0;
-	return jarCredentials({
-		apiUrl: auth.cfg.PREFECT_API_URL,
-		apiKey: auth.cfg.PREFECT_API_KEY,
-		now: auth.now,
-		jar: async () => {
-			const current = await account.current();
-			used = current.generation;
-			return current.jar;
-		},
-		keep: (update) => account.keep(update),
-		onUnauthorized: () => account.renew(used)
-	});
+	return jarCredentials({ apiUrl: auth.cfg.PREFECT_API_URL, apiKey: auth.cfg.PREFECT_API_KEY, now: auth.now, cookies: account });
+}
+
+/** Which session ended: Flowdeck's own (signed out, idle or absolute timeout) or the workbench one behind it. */
+export type SessionEnd = 'flowdeck' | 'workbench';
+
+export const sessionEndMessages: Record<SessionEnd, string> = {
+	flowdeck: 'your Flowdeck session ended (signed out, or no activity for too long): sign in again',
+	workbench: 'your workbench session expired: sign in again'
+};
+
+/** Whether a signed-in user's session still holds: null while it does, else which one ended. Cheap: no upstream call. */
+export async function sessionEnded(auth: Auth, session: Session): Promise<SessionEnd | null> {
+	if (!(await auth.sessions.isActive(session.id))) return 'flowdeck';
+	return jarExpired(session.upstream, auth.now()) ? 'workbench' : null;
 }
 
 /**
- * Credentials of a signed-in user: their upstream cookies. When those expire or upstream answers 401, the
- * session is over: `onExpired` ends it and the call fails as unauthorized (the hook sends the user to /login).
+ * Credentials of a signed-in user: their upstream cookies. When those expire or upstream refuses them, the
+ * session is over: `onEnded` ends it and the call fails as unauthorized (the hook sends the user to /login).
  * Every call also checks the session is still active, so a long-lived stream stops at sign-out or timeout.
  */
-export function sessionCredentials(auth: Auth, session: Session, onExpired: () => Promise<void>): UpstreamCredentials {
+export function sessionCredentials(auth: Auth, session: Session, onEnded: (end: SessionEnd) => Promise<void>): UpstreamCredentials {
 	return jarCredentials({
 		apiUrl: auth.cfg.PREFECT_API_URL,
 		apiKey: auth.cfg.PREFECT_API_KEY,
 		now: auth.now,
-		jar: async () => {
-			if (jarExpired(session.upstream, auth.now()) || !(await auth.sessions.isActive(session.id))) {
-				await onExpired();
-				throw new PrefectError('unauthorized', 'your session ended: sign in again', 401);
+		cookies: {
+			async current() {
+				const ended = await sessionEnded(auth, session);
+				if (ended) {
+					await onEnded(ended);
+					throw new PrefectError('unauthorized', sessionEndMessages[ended], 401);
+				}
+				// A person's session never signs in again upstream: it has one generation.
+				return { jar: session.upstream, generation: 0 };
+			},
+			keep(_generation, update) {
+				session.upstream = update(session.upstream);
+				void auth.sessions.setUpstream(session.id, session.upstream);
+			},
+			async renew() {
+				await onEnded('workbench');
+				return false;
 			}
-			return session.upstream;
-		},
-		keep: (update) => {
-			session.upstream = update(session.upstream);
-			void auth.sessions.setUpstream(session.id, session.upstream);
-		},
-		onUnauthorized: async () => {
-			await onExpired();
-			return false;
 		}
 	});
 }

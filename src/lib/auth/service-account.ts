@@ -1,21 +1,15 @@
 /**
- * The shared upstream session of service-account mode: signed in on first use, and again when its cookies expire
- * or upstream answers 401, once for all concurrent requests (single flight). A request that got its 401 with
- * cookies older than the current ones just retries with the new ones.
+ * The shared upstream session of service-account mode, numbered by generation: signed in on first use, and again
+ * when its cookies expire or upstream refuses them, exactly once per expiry for all concurrent requests (single
+ * flight). A call refused with cookies of an older generation just goes again with the current ones; cookies
+ * re-issued on an answer to an older generation are dropped, so a late answer never overwrites the new session.
  */
 import { PrefectError } from '#lib/prefect/errors.ts';
 import { jarExpired, type CookieJar } from './cookies.ts';
+import type { CookieSource } from './upstream.ts';
 import { WorkbenchError } from './workbench.ts';
 
-export interface ServiceAccount {
-	/** The current cookies and their generation (incremented at every sign-in), signing in first when needed. */
-	current(): Promise<{ jar: CookieJar; generation: number }>;
-	/** After a 401 for cookies of `generation`: signs in again unless another request already did. */
-	renew(generation: number): Promise<boolean>;
-	keep(update: (jar: CookieJar) => CookieJar): void;
-}
-
-export function createServiceAccount(signIn: () => Promise<CookieJar>, now: () => number = Date.now): ServiceAccount {
+export function createServiceAccount(signIn: () => Promise<CookieJar>, now: () => number = Date.now): CookieSource {
 	let jar: CookieJar | undefined;
 	let generation = 0;
 	let pending: Promise<void> | undefined;
@@ -38,12 +32,13 @@ export function createServiceAccount(signIn: () => Promise<CookieJar>, now: () =
 			if (!jar || jarExpired(jar, now())) await signInOnce();
 			return { jar: jar ?? new Map(), generation };
 		},
+		keep(used, update) {
+			if (jar && used === generation) jar = update(jar);
+		},
 		async renew(used) {
+			// Only a refusal of the current cookies signs in (joining one already under way); older ones just retry.
 			if (used === generation) await signInOnce();
 			return true;
-		},
-		keep(update) {
-			if (jar) jar = update(jar);
 		}
 	};
 }

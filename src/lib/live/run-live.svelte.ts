@@ -4,7 +4,6 @@
  * so a reconnect (replayed events or a fresh snapshot) never loses or repeats a line.
  */
 import type { LogView, RunView, TaskRunView } from '#lib/prefect/models.ts';
-import { finalStateTypes } from '#lib/prefect/schemas.ts';
 import { summarizeTree, type RunRow } from '#lib/runs/tree.ts';
 import type { RunArtifacts, RunDetail } from '#lib/server/run-detail.ts';
 import type { ChildrenChange, RunSnapshot } from '#lib/server/live/run-feed.ts';
@@ -12,8 +11,6 @@ import { openLiveStream, type LiveStatus, type UpstreamStatus } from './stream.t
 
 /** Lines kept on the page (the download has them all). */
 const MAX_LOG_LINES = 2000;
-
-export const isFinalRun = (run: RunView): boolean => run.state.type !== null && finalStateTypes.includes(run.state.type);
 
 export class RunLive {
 	detail: RunDetail = $state()!;

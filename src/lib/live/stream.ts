@@ -31,7 +31,12 @@ export function openLiveStream(url: string, handlers: LiveHandlers, onStatus: (s
 	onStatus('connecting');
 	source.onopen = () => onStatus('live');
 	// The browser reconnects by itself (with Last-Event-ID) unless the server refused the stream.
-	source.onerror = () => onStatus(source.readyState === EventSource.CONNECTING ? 'reconnecting' : 'stopped');
+	source.onerror = () => {
+		if (source.readyState === EventSource.CONNECTING) return onStatus('reconnecting');
+		close();
+		onStatus('stopped');
+		void signInIfRefused(url);
+	};
 	for (const [event, handle] of Object.entries(handlers)) {
 		source.addEventListener(event, (message) => (handle as (data: unknown) => void)(JSON.parse((message as MessageEvent<string>).data)));
 	}
@@ -39,10 +44,35 @@ export function openLiveStream(url: string, handlers: LiveHandlers, onStatus: (s
 		close();
 		onStatus('ended');
 	});
-	source.addEventListener('auth-expired', () => {
+	source.addEventListener('auth-expired', (message) => {
 		close();
 		onStatus('stopped');
-		location.assign(loginLocation(location.pathname + location.search, true));
+		toLogin(endOf(JSON.parse((message as MessageEvent<string>).data)));
 	});
 	return close;
+}
+
+type SessionEnd = 'flowdeck' | 'workbench';
+
+const endOf = (data: unknown): SessionEnd => ((data as { ended?: unknown } | null)?.ended === 'flowdeck' ? 'flowdeck' : 'workbench');
+
+/** To /login, coming back to this page (never to the stream's URL). */
+function toLogin(ended: SessionEnd): void {
+	location.assign(loginLocation(location.pathname + location.search, ended));
+}
+
+/**
+ * An EventSource does not tell why the server refused it: ask once more with fetch. A 401 (a stream opened
+ * without a live session) means signing in; anything else leaves the page showing the stream stopped.
+ */
+async function signInIfRefused(url: string): Promise<void> {
+	const controller = new AbortController();
+	try {
+		const response = await fetch(url, { headers: { accept: 'text/event-stream' }, signal: controller.signal });
+		if (response.status === 401) toLogin(endOf(await response.json().catch(() => null)));
+	} catch {
+		// Unreachable: the status already says the stream stopped.
+	} finally {
+		controller.abort();
+	}
 }

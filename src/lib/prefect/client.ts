@@ -81,7 +81,7 @@ export function createPrefectClient(connection: PrefectConnection) {
 				read('/flow_runs/count', z.number(), FlowRunFilterBody.parse(body)),
 			get: (id: string) => read(`/flow_runs/${encodeURIComponent(id)}`, FlowRun),
 			/** A flow run not tied to a deployment (what a flow called in-process creates). */
-			create: (flowId: string, run: Omit<NewFlowRun, 'state'> & { state?: NewState }) =>
+			create: (flowId: string, run: Omit<NewFlowRun, 'state' | 'work_queue_name'> & { state?: NewState }) =>
 				request('/flow_runs/', { method: 'POST', json: { flow_id: flowId, ...run }, schema: FlowRun }),
 			/** Direct children (one level) of several parents at once. */
 			children: (parentIds: string[], criteria: FlowRunCriteria = {}) =>

@@ -131,7 +131,7 @@ function toPrefectError(error: unknown, label: string, where: string): PrefectEr
 		const status = error.response.status;
 		const detail = explain(error.data);
 		const suffix = detail ? `: ${detail}` : '';
-		if (status >= 300 && status < 400) return new PrefectError('unauthorized', `${label}: redirected to a login page (${status}); sign in again`, status);
+		if (status >= 300 && status < 400) return new PrefectError('unauthorized', `${label}: redirected to a login page (${status}): the gateway did not accept the session`, status);
 		if (status === 401 || status === 403) return new PrefectError('unauthorized', `${label}: not authorized (${status})${suffix}`, status, detail);
 		if (status === 404) return new PrefectError('not-found', `${label}: not found${suffix}`, status, detail);
 		if (status === 409) return new PrefectError('conflict', `${label}: already exists${suffix}`, status, detail);

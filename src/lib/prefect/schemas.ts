@@ -23,10 +23,6 @@ export const stateTypes = [
 export const StateType = z.enum(stateTypes);
 export type StateType = z.infer<typeof StateType>;
 
-export const finalStateTypes: readonly StateType[] = ['COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED'];
-/** A run in one of these is under way: live views poll fast while they show one. */
-export const activeStateTypes: readonly StateType[] = ['RUNNING', 'PENDING', 'CANCELLING'];
-
 export const State = z.object({
 	id: id.optional(),
 	type: StateType,

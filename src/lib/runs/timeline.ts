@@ -12,7 +12,8 @@
  * - A retry goes back to Scheduled "AwaitingRetry"; a paused run is Paused until resumed.
  */
 import type { RunView, StateView, TaskRunView } from '#lib/prefect/models.ts';
-import { finalStateTypes, type StateType } from '#lib/prefect/schemas.ts';
+import type { StateType } from '#lib/prefect/schemas.ts';
+import { isFinalState } from '#lib/prefect/states.ts';
 import type { RunRow } from './tree.ts';
 
 export type Phase = 'worker' | 'slot' | 'waiting' | 'retry' | 'paused' | 'running';
@@ -72,7 +73,6 @@ interface Item {
 	history?: StateEntry[];
 }
 
-const isFinalType = (type: StateType | null) => type !== null && finalStateTypes.includes(type);
 const ms = (iso: string | null | undefined): number | null => {
 	const value = iso ? Date.parse(iso) : NaN;
 	return Number.isFinite(value) ? value : null;
@@ -117,7 +117,7 @@ function fromTimes(item: Item, now: number): Segment[] {
 	const start = ms(item.start);
 	const end = ms(item.end);
 	const entered = ms(item.stateTimestamp);
-	const final = isFinalType(item.state.type);
+	const final = isFinalState(item.state.type);
 	const segments: Segment[] = [];
 	const push = (phase: Phase, from: number | null, to: number | null) => {
 		if (from !== null && to !== null && to > from) segments.push({ phase, from, to });
@@ -168,7 +168,7 @@ function toRow(item: Item, now: number): TimelineRow {
 		worker: total('worker'),
 		slot: total('slot'),
 		running: total('running'),
-		open: !isFinalType(item.state.type) && segments.length > 0 && segments.at(-1)!.to === now
+		open: !isFinalState(item.state.type) && segments.length > 0 && segments.at(-1)!.to === now
 	};
 }
 

@@ -4,6 +4,7 @@
  */
 import type { RunView } from '#lib/prefect/models.ts';
 import type { StateType } from '#lib/prefect/schemas.ts';
+import { isFailedState } from '#lib/prefect/states.ts';
 
 export interface RunRow {
 	run: RunView;
@@ -44,12 +45,6 @@ export interface RunTreeSummary {
 	/** Failed fan-out runs a re-run would repeat. */
 	failedChildren: number;
 }
-
-/** Failed or crashed: what "re-run failed children" repeats (a cancelled run was stopped on purpose). */
-export const isFailedState = (type: StateType | null): boolean => type === 'FAILED' || type === 'CRASHED';
-
-/** What a retry in place (back to AwaitingRetry) applies to: failed, crashed or cancelled. */
-export const isRetryableState = (type: StateType | null): boolean => isFailedState(type) || type === 'CANCELLED';
 
 /** Fan-out units (tables) are runs started from a deployment; phase subflows run in their parent's process. */
 export const isFanOutRun = (run: RunView): boolean => run.deploymentId !== null;

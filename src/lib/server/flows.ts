@@ -11,7 +11,7 @@ import {
 	type FlowView,
 	type RunView
 } from '#lib/prefect/models.ts';
-import { finalStateTypes } from '#lib/prefect/schemas.ts';
+import { finalStateTypes } from '#lib/prefect/states.ts';
 import { recentRuns, requireUuid, type RecentRun } from './lookups.ts';
 
 export interface FlowRow {

@@ -15,12 +15,17 @@ export interface Overview extends ServerStatus {
 	pools: WorkPoolView[];
 }
 
-export async function serverStatus(prefect: PrefectClient): Promise<ServerStatus> {
+/**
+ * Whether Prefect answers, as data. A refused session is data only where asked (/healthz, which anyone may call
+ * without one); for a page it is the end of the viewer's session, which the auth hook turns into /login.
+ */
+export async function serverStatus(prefect: PrefectClient, refusal: 'throw' | 'report' = 'throw'): Promise<ServerStatus> {
 	const apiUrl = displayUrl(prefect.apiUrl);
 	try {
 		const version = await prefect.serverVersion();
 		return { apiUrl, reachable: true, version, error: null };
 	} catch (error) {
+		if (refusal === 'throw' && isPrefectError(error, 'unauthorized')) throw error;
 		return { apiUrl, reachable: false, version: null, error: viewOf(error) };
 	}
 }
@@ -34,6 +39,7 @@ export async function loadOverview(prefect: PrefectClient): Promise<Overview> {
 		const workers = await Promise.all(pools.map((pool) => prefect.workPools.workers(pool.name)));
 		return { ...status, pools: pools.map((pool, index) => toWorkPoolView(pool, workers[index] ?? [])) };
 	} catch (error) {
+		if (isPrefectError(error, 'unauthorized')) throw error;
 		return { ...status, error: viewOf(error), pools: [] };
 	}
 }

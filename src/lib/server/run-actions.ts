@@ -8,8 +8,8 @@ import type { PrefectClient } from '#lib/prefect/client.ts';
 import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
 import type { FlowRun, NewState } from '#lib/prefect/schemas.ts';
 import { isUuid, toFlowRunFilter, type RunsQuery } from '#lib/runs/query.ts';
-import { isFailedState, isRetryableState } from '#lib/runs/tree.ts';
-import { fanOutRuns, isFinal, loadRunTree, type RunTree } from './run-tree.ts';
+import { isFailedState, isFinalState, isRetryableState } from '#lib/prefect/states.ts';
+import { fanOutRuns, loadRunTree, type RunTree } from './run-tree.ts';
 
 /** Set-state calls in flight at once: enough to be quick, few enough for a SQLite-backed server. */
 const PARALLEL = 8;
@@ -36,7 +36,7 @@ export interface CancelOutcome {
 }
 
 export async function cancelFlowRuns(prefect: PrefectClient, runs: FlowRun[]): Promise<CancelOutcome> {
-	const open = runs.filter((run) => !isFinal(run.state_type) && run.state_type !== 'CANCELLING');
+	const open = runs.filter((run) => !isFinalState(run.state_type) && run.state_type !== 'CANCELLING');
 	const results = await inBatches(open, (run) => prefect.flowRuns.setState(run.id, cancelStateFor(run), true));
 	const accepted = results.filter((result) => result.status === 'ACCEPT').length;
 	return { cancelled: accepted, alreadyFinal: runs.length - open.length, refused: open.length - accepted };
@@ -116,7 +116,7 @@ export function parseMarkAs(form: FormData): { state: MarkableState; message: st
  */
 export async function markAs(prefect: PrefectClient, id: string, state: MarkableState, message?: string): Promise<{ message: string } | { error: string }> {
 	const run = await prefect.flowRuns.get(id);
-	if (isFinal(run.state_type)) return { error: `The run is already ${run.state_name ?? run.state_type}: only a run that has not finished can be marked.` };
+	if (isFinalState(run.state_type)) return { error: `The run is already ${run.state_name ?? run.state_type}: only a run that has not finished can be marked.` };
 	const result = await prefect.flowRuns.setState(id, { type: state, name: stateNames[state], message: message ?? `Marked ${stateNames[state]} in Flowdeck` }, true);
 	if (result.status !== 'ACCEPT') return { error: `Prefect did not mark the run ${stateNames[state]}: ${result.details?.reason ?? result.status}.` };
 	return { message: `Marked the run ${stateNames[state]}.` };

@@ -5,7 +5,8 @@
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { toRunView, type NameLookup } from '#lib/prefect/models.ts';
 import type { RunRow } from '#lib/runs/tree.ts';
-import { finalStateTypes, type FlowRun, type StateType, type TaskRun } from '#lib/prefect/schemas.ts';
+import type { FlowRun, TaskRun } from '#lib/prefect/schemas.ts';
+import { isActiveState, isFinalState } from '#lib/prefect/states.ts';
 
 export interface RunTree {
 	root: FlowRun;
@@ -14,8 +15,6 @@ export interface RunTree {
 	/** Parent flow run id of each descendant; only when loaded `withLinks`. */
 	parentOf?: Map<string, string>;
 }
-
-export const isFinal = (state: StateType | null): boolean => state !== null && finalStateTypes.includes(state);
 
 export interface TreeOptions {
 	maxDepth?: number;
@@ -98,4 +97,7 @@ export function fanOutRuns(tree: RunTree): FlowRun[] {
 	return tree.levels.flat().filter((run) => run.deployment_id !== null);
 }
 
-export const treeIsFinal = (tree: RunTree): boolean => isFinal(tree.root.state_type) && tree.levels.every((level) => level.every((run) => isFinal(run.state_type)));
+export const treeIsFinal = (tree: RunTree): boolean => isFinalState(tree.root.state_type) && tree.levels.every((level) => level.every((run) => isFinalState(run.state_type)));
+
+/** Something in the tree is under way (live views poll fast). */
+export const treeIsActive = (tree: RunTree): boolean => [tree.root, ...tree.levels.flat()].some((run) => isActiveState(run.state_type));

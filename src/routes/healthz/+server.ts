@@ -5,7 +5,7 @@ import type { RequestHandler } from './$types';
 
 /** Liveness of Flowdeck itself (always "ok" when it answers), its auth mode (never a secret) and reachability of Prefect. */
 export const GET: RequestHandler = async ({ locals }) => {
-	const prefect = await serverStatus(locals.prefect);
+	const prefect = await serverStatus(locals.prefect, 'report');
 	return json(
 		{
 			status: 'ok',

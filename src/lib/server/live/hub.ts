@@ -34,6 +34,12 @@ export interface Feed {
 export interface Subscriber {
 	/** The subscriber's own Prefect client (its session's credentials). */
 	prefect: PrefectClient;
+	/**
+	 * A signed-in person's Flowdeck session (per-user mode): checked for every subscriber at every tick, so a stream
+	 * stops when its own session ends even while another viewer's credentials do the polling. `check` resolves
+	 * which session ended ('flowdeck' or 'workbench'), or null while it holds; it must not call upstream.
+	 */
+	session?: { check(): Promise<string | null> };
 	send(event: LiveEvent): void;
 	/** The hub is done with this subscriber (end of feed, or its credentials expired). */
 	close(): void;
@@ -147,11 +153,13 @@ class Topic {
 
 	private async tick(): Promise<void> {
 		if (this.stopped || this.ticking) return;
-		const subscriber = [...this.subscribers].at(-1);
-		if (!subscriber) return this.stop();
 		this.ticking = true;
 		let next: number;
+		let subscriber: Subscriber | undefined;
 		try {
+			await this.endSessions();
+			subscriber = [...this.subscribers].at(-1);
+			if (!subscriber) return this.stop();
 			const result = await this.feed.tick(subscriber.prefect);
 			if (this.stopped) return;
 			this.failures = 0;
@@ -176,13 +184,12 @@ class Topic {
 			next = result.activity === 'active' ? this.options.activeMs : this.options.idleMs;
 		} catch (error) {
 			if (this.stopped) return;
-			if (isPrefectError(error, 'unauthorized')) {
+			if (isPrefectError(error, 'unauthorized') && subscriber?.session) {
 				// This subscriber's upstream session is gone; others may still have theirs.
-				subscriber.send({ id: `${this.epoch}-${this.seq}`, event: 'auth-expired', data: { message: 'your workbench session expired' } });
-				subscriber.close();
-				this.remove(subscriber);
+				this.expire(subscriber, (await subscriber.session.check()) ?? 'workbench');
 				next = 0;
 			} else {
+				// Shared credentials (service account, API key) refused even after signing in again: an upstream failure.
 				this.failures++;
 				if (!this.upstreamDown) {
 					this.upstreamDown = true;
@@ -194,6 +201,22 @@ class Topic {
 			this.ticking = false;
 		}
 		this.schedule(next);
+	}
+
+	/** Closes, with `auth-expired`, the streams of every subscriber whose session ended (sign-out, timeout, expiry). */
+	private async endSessions(): Promise<void> {
+		const subscribers = [...this.subscribers].filter((subscriber) => subscriber.session);
+		const ended = await Promise.all(subscribers.map((subscriber) => subscriber.session!.check()));
+		subscribers.forEach((subscriber, index) => {
+			const end = ended[index];
+			if (end && this.subscribers.has(subscriber)) this.expire(subscriber, end);
+		});
+	}
+
+	private expire(subscriber: Subscriber, ended: string): void {
+		subscriber.send({ id: `${this.epoch}-${this.seq}`, event: 'auth-expired', data: { ended } });
+		subscriber.close();
+		this.remove(subscriber);
 	}
 }
 

@@ -4,14 +4,15 @@
  * comparison ignores what moves on every tick without news (durations of running runs, bounds relative to now).
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
+import { PrefectError } from '#lib/prefect/errors.ts';
 import { withoutDuration, type WorkPoolView } from '#lib/prefect/models.ts';
-import { activeStateTypes, type StateType } from '#lib/prefect/schemas.ts';
+import { activeStateTypes, isActiveState } from '#lib/prefect/states.ts';
 import { loadRunsPage, type RunsPage } from '#lib/server/runs.ts';
 import { serializeRunsQuery, type RunsQuery } from '#lib/runs/query.ts';
 import { loadDashboard, type Dashboard } from '../dashboard.ts';
 import type { Activity, Feed, FeedTick } from './hub.ts';
 import { liveHub } from './index.ts';
-import { eventStream } from './sse.ts';
+import { eventStream, streamSession } from './sse.ts';
 
 export interface PageSource<T> {
 	/** The loader the page's own +page.server.ts uses. */
@@ -20,6 +21,8 @@ export interface PageSource<T> {
 	signature(data: T): unknown;
 	/** 'active' while something on the page runs (fast polling). These streams never end by themselves. */
 	activity(data: T): Exclude<Activity, 'final'>;
+	/** A loader that shows an unreachable Prefect as data says so here: the stream then reports it (not "Live"). */
+	upstreamFailure?(data: T): PrefectError | undefined;
 }
 
 export class PageFeed<T> implements Feed {
@@ -35,6 +38,8 @@ export class PageFeed<T> implements Feed {
 
 	async tick(prefect: PrefectClient): Promise<FeedTick> {
 		const data = await this.source.load(prefect);
+		const failure = this.source.upstreamFailure?.(data);
+		if (failure) throw failure;
 		const signature = JSON.stringify(this.source.signature(data));
 		const changed = this.signature !== undefined && signature !== this.signature;
 		// The latest data, durations included, is what a new subscriber's snapshot carries.
@@ -55,11 +60,11 @@ export function pageStream<T>(key: string, source: PageSource<T>, request: { loc
 		key,
 		createFeed: () => new PageFeed(source),
 		prefect: request.locals.prefect,
+		session: streamSession(request.locals),
 		lastEventId: request.request.headers.get('last-event-id')
 	});
 }
 
-const isActive = (type: StateType | null) => type !== null && activeStateTypes.includes(type);
 /** Heartbeats and polls to the minute: the page shows them relative to a clock that ticks every 30 s. */
 const toMinute = (iso: string | null) => iso?.slice(0, 16) ?? null;
 const poolSignature = (pool: WorkPoolView) => ({
@@ -78,7 +83,8 @@ export const dashboardSource: PageSource<Dashboard> = {
 		stats: dashboard.stats && { ...dashboard.stats, buckets: dashboard.stats.buckets.map((bucket) => ({ ...bucket, start: bucket.start.slice(0, 13), end: null })) },
 		failures: dashboard.failures.map(withoutDuration)
 	}),
-	activity: (dashboard) => (activeStateTypes.some((type) => (dashboard.stats?.byState[type] ?? 0) > 0) ? 'active' : 'idle')
+	activity: (dashboard) => (activeStateTypes.some((type) => (dashboard.stats?.byState[type] ?? 0) > 0) ? 'active' : 'idle'),
+	upstreamFailure: ({ overview }) => (overview.reachable ? undefined : new PrefectError('unreachable', overview.error?.message ?? 'Prefect is unreachable'))
 };
 
 /** The key of a /runs view's stream: equal views (after normalisation) share one poller. */
@@ -88,5 +94,5 @@ export const runsStreamKey = (query: RunsQuery) => `runs:${serializeRunsQuery(qu
 export const runsSource = (query: RunsQuery): PageSource<RunsPage> => ({
 	load: (prefect) => loadRunsPage(prefect, serializeRunsQuery(query)),
 	signature: (page) => ({ ...page, rows: page.rows.map((row) => ({ ...row, run: withoutDuration(row.run) })) }),
-	activity: (page) => (page.rows.some((row) => isActive(row.run.state.type)) ? 'active' : 'idle')
+	activity: (page) => (page.rows.some((row) => isActiveState(row.run.state.type)) ? 'active' : 'idle')
 });

@@ -5,11 +5,12 @@
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { emptyNames, toLogView, toRunView, toTaskRunView, withoutDuration, type LogView, type NameLookup, type RunView, type TaskRunView } from '#lib/prefect/models.ts';
-import { activeStateTypes, type StateType } from '#lib/prefect/schemas.ts';
+import { isFinalState } from '#lib/prefect/states.ts';
+import type { StateType } from '#lib/prefect/schemas.ts';
 import { countStates, summarizeTree, type RunRow, type RunTreeSummary } from '#lib/runs/tree.ts';
 import { namesFor } from '../lookups.ts';
 import { loadArtifacts, logCriteria, TASK_RUNS, type RunArtifacts } from '../run-detail.ts';
-import { isFinal, loadRunTree, runRows, treeIsFinal, type RunTree } from '../run-tree.ts';
+import { loadRunTree, runRows, treeIsActive, treeIsFinal, type RunTree } from '../run-tree.ts';
 import type { Activity, Feed, FeedTick } from './hub.ts';
 
 /** Log lines a snapshot carries (a client merges them by id, so a resumed view loses and repeats nothing). */
@@ -71,7 +72,7 @@ export class RunFeed implements Feed {
 	async tick(prefect: PrefectClient): Promise<FeedTick> {
 		const tree = await loadRunTree(prefect, this.runId, { withLinks: true });
 		const runs = [tree.root, ...tree.levels.flat()];
-		const finalRuns = runs.filter((one) => isFinal(one.state_type)).length;
+		const finalRuns = runs.filter((one) => isFinalState(one.state_type)).length;
 		const [names, tasks, logs, artifacts] = await Promise.all([
 			namesFor(prefect, runs, this.names),
 			prefect.taskRuns.filter({ flow_runs: { id: { any_: [this.runId] } }, sort: 'EXPECTED_START_TIME_ASC', limit: TASK_RUNS }),
@@ -136,7 +137,7 @@ export class RunFeed implements Feed {
 			return 'active';
 		}
 		this.finalSeen = false;
-		return [tree.root, ...tree.levels.flat()].some((run) => run.state_type !== null && activeStateTypes.includes(run.state_type)) ? 'active' : 'idle';
+		return treeIsActive(tree) ? 'active' : 'idle';
 	}
 }
 

@@ -4,7 +4,7 @@
  * client goes away (adapter-node cancels the stream).
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
-import type { Feed, LiveEvent, LiveHub } from './hub.ts';
+import type { Feed, LiveEvent, LiveHub, Subscriber } from './hub.ts';
 
 export const HEARTBEAT_MS = 15_000;
 export const RETRY_MS = 3000;
@@ -25,8 +25,13 @@ export interface StreamRequest {
 	key: string;
 	createFeed: () => Feed;
 	prefect: PrefectClient;
+	/** The viewer's Flowdeck session, checked at every tick (per-user mode). */
+	session?: Subscriber['session'];
 	lastEventId: string | null;
 }
+
+/** The session part of a stream request: a signed-in person's, checked at every tick; none for shared credentials. */
+export const streamSession = (locals: App.Locals): Subscriber['session'] => (locals.auth.session ? { check: locals.auth.check } : undefined);
 
 export function eventStream(request: StreamRequest): Response {
 	const encoder = new TextEncoder();
@@ -51,6 +56,7 @@ export function eventStream(request: StreamRequest): Response {
 				request.createFeed,
 				{
 					prefect: request.prefect,
+					session: request.session,
 					send: (event) => write(formatEvent(event)),
 					close: () => {
 						cleanup();

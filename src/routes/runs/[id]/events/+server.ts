@@ -1,6 +1,6 @@
 import { liveHub } from '#lib/server/live/index.ts';
 import { RunFeed } from '#lib/server/live/run-feed.ts';
-import { eventStream } from '#lib/server/live/sse.ts';
+import { eventStream, streamSession } from '#lib/server/live/sse.ts';
 import { requireUuid } from '#lib/server/lookups.ts';
 import { parseLogLevel } from '#lib/server/run-detail.ts';
 import type { RequestHandler } from './$types';
@@ -15,6 +15,7 @@ export const GET: RequestHandler = async ({ locals, params, request, url }) => {
 		key: `run:${id}:${level}`,
 		createFeed: () => new RunFeed(id, level),
 		prefect: locals.prefect,
+		session: streamSession(locals),
 		lastEventId: request.headers.get('last-event-id')
 	});
 };
