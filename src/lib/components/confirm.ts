@@ -4,10 +4,15 @@
  */
 import type { SubmitFunction } from '$app/forms';
 
-export function confirmFirst(message: string, then: SubmitFunction): SubmitFunction {
+/**
+ * `message` may be a function: it is read at submit time (`use:enhance` keeps the function it was first given, so
+ * a message built from page state must not be fixed when the form mounts).
+ */
+export function confirmFirst(message: string | (() => string | null), then: SubmitFunction): SubmitFunction {
 	return (input) => {
-		if (input.formData.get('confirmed') !== 'yes') {
-			if (!window.confirm(message)) {
+		const question = typeof message === 'function' ? message() : message;
+		if (question !== null && input.formData.get('confirmed') !== 'yes') {
+			if (!window.confirm(question)) {
 				input.cancel();
 				return;
 			}
