@@ -1,4 +1,7 @@
-/** A loopback HTTP proxy in front of Prefect that counts the requests passing through it. */
+/**
+ * A loopback HTTP proxy in front of Prefect that counts the requests passing through it; `answer` may answer a
+ * request itself (e.g. to stand for another server version) instead of forwarding it.
+ */
 import { createServer, request as httpRequest, type Server } from 'node:http';
 
 export interface CountingProxy {
@@ -8,11 +11,19 @@ export interface CountingProxy {
 	close: () => Promise<void>;
 }
 
-export async function startCountingProxy(target: string, port: number): Promise<CountingProxy> {
+export type ProxyAnswer = (method: string, path: string) => { status: number; json: unknown } | undefined;
+
+export async function startCountingProxy(target: string, port: number, answer?: ProxyAnswer): Promise<CountingProxy> {
 	const upstream = new URL(target);
 	let requests = 0;
 	const server: Server = createServer((req, res) => {
 		requests++;
+		const own = answer?.(req.method ?? 'GET', req.url ?? '/');
+		if (own) {
+			res.writeHead(own.status, { 'content-type': 'application/json' });
+			res.end(JSON.stringify(own.json));
+			return;
+		}
 		const forward = httpRequest(
 			{ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
 			(answer) => {

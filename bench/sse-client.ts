@@ -11,18 +11,21 @@ export interface SseConnection {
 	/** Resolves with the first event named `name` after `since` (performance.now()). */
 	next: (name: string, since: number) => Promise<ReceivedEvent>;
 	close: () => void;
+	/** Resolves when the server ends the stream (or it is closed). */
+	ended: Promise<void>;
 }
 
-export async function openSse(url: string, lastEventId?: string): Promise<SseConnection> {
+/** Opens a stream; `extraHeaders` adds e.g. a session cookie. */
+export async function openSse(url: string, lastEventId?: string, extraHeaders: Record<string, string> = {}): Promise<SseConnection> {
 	const controller = new AbortController();
-	const headers: Record<string, string> = { accept: 'text/event-stream' };
+	const headers: Record<string, string> = { accept: 'text/event-stream', ...extraHeaders };
 	if (lastEventId) headers['last-event-id'] = lastEventId;
 	const response = await fetch(url, { signal: controller.signal, headers });
 	if (!response.ok || !response.body) throw new Error(`${url}: ${response.status}`);
 	const events: ReceivedEvent[] = [];
 	const waiters: Array<{ name: string; since: number; resolve: (event: ReceivedEvent) => void }> = [];
 	const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-	void (async () => {
+	const ended = (async () => {
 		let buffer = '';
 		try {
 			for (;;) {
@@ -61,6 +64,7 @@ export async function openSse(url: string, lastEventId?: string): Promise<SseCon
 				if (seen) resolve(seen);
 				else waiters.push({ name, since, resolve });
 			}),
-		close: () => controller.abort()
+		close: () => controller.abort(),
+		ended
 	};
 }

@@ -11,7 +11,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrefectClient } from '#lib/prefect/client.ts';
-import { main as runMain, parseCli, usageError, type CliSpec } from '../scripts/lib/cli.ts';
 import { startLocalServer } from '../scripts/lib/local-server.ts';
 import { freePort, run, sleep, start, waitFor, type Managed } from '../scripts/lib/processes.ts';
 import { repoRoot } from '../scripts/lib/python.ts';
@@ -52,7 +51,7 @@ async function openStreams(url: string, count: number): Promise<{ streams: SseCo
 	return { streams, failed };
 }
 
-async function main(): Promise<void> {
+export async function sseBench(): Promise<void> {
 	console.log('building the UI…');
 	await run('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: repoRoot, quiet: true });
 	const home = mkdtempSync(join(tmpdir(), 'flowdeck-bench-'));
@@ -121,17 +120,3 @@ async function measureLatency(prefect: ReturnType<typeof createPrefectClient>, r
 	return delays;
 }
 
-const spec = {
-	command: 'npm run bench',
-	summary: 'Benchmark of live updates against a real Prefect 2.13.7 and the built UI: upstream requests with 1/100/500 streams (shared poller vs one per stream), memory per stream, event latency (docs/performance.md).',
-	options: {},
-	positionals: { name: 'BENCHMARK', description: 'the benchmark to run: sse (the only one)' },
-	examples: ['npm run bench -- sse']
-} satisfies CliSpec<Record<string, never>>;
-
-const { positionals } = parseCli(spec);
-if (positionals.length !== 1 || positionals[0] !== 'sse') usageError(spec, `name one benchmark: sse${positionals.length ? ` (got ${positionals.join(' ')})` : ''}`);
-runMain(async () => {
-	await main();
-	return 0;
-});

@@ -8,34 +8,36 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from typing import Dict, List
-from uuid import UUID
 
 from prefect import flow, get_client, get_run_logger
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.context import FlowRunContext
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound
-from prefect.states import Completed, Failed, State, StateType
+from prefect.states import Completed, Failed, State
 
 from etl import (
     CHILD_DEPLOYMENT,
+    DEADLINE_DOC,
+    DEFAULT_DEADLINE_SECONDS,
     DEFAULT_SECONDS,
     DEFAULT_TABLES,
     build_summary,
     cleanup_temp_tables,
     create_staging,
     documented,
+    failure_message,
     final_state,
     publish_summary,
     sql_query_task,
     table_label,
     transform_table,
+    validate_deadline,
     validate_params,
     validate_sources,
 )
+from etl.fanout import cancel_runs, wait_for_tables
+from etl.retry import retry_busy
 
-PAGE_SIZE = 200  # the server refuses limit > 200
 CREATE_CONCURRENCY = 8  # concurrent run_deployment calls (SQLite server friendly)
 DEPLOY_HINT = "deploy the flows first: npm run deploy"
 
@@ -74,23 +76,22 @@ async def etl_pre_phase(tables: int):
     return {"prepared": tables}
 
 
-async def _read_states(client, ids: List[UUID]) -> Dict[UUID, State]:
-    """One filter query per page of up to 200 flow run ids."""
-    states: Dict[UUID, State] = {}
-    for start in range(0, len(ids), PAGE_SIZE):
-        page = ids[start:start + PAGE_SIZE]
-        runs = await client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=page)),
-            limit=PAGE_SIZE,
-        )
-        states.update({run.id: run.state for run in runs if run.state})
-    return states
+def gave_up_message(deadline_seconds: float, total: int, unfinished: dict[int, str], failed: list[int]) -> str:
+    """"gave up after 600 s on 2 of 6 tables: 3 (Running), 5 (Scheduled); 3 of 6 tables failed: 2, 3, 5"."""
+    waiting = ", ".join(f"{table} ({state})" for table, state in sorted(unfinished.items()))
+    return f"gave up after {deadline_seconds:g} s on {len(unfinished)} of {total} tables: {waiting}; {failure_message(total, failed)}"
 
 
 @flow(name="etl-fanout-phase", flow_run_name="fanout-phase")
-async def etl_fanout_phase(tables: int, seconds: float, fail_tables: List[int]):
-    """Trigger one process-table-etl deployment run per table and wait for all of them."""
+async def etl_fanout_phase(
+    tables: int,
+    seconds: float,
+    fail_tables: list[int],
+    deadline_seconds: float = DEFAULT_DEADLINE_SECONDS,
+):
+    """Trigger one process-table-etl deployment run per table and wait for them, at most deadline_seconds."""
     params = validate_params(tables, seconds, fail_tables)
+    deadline = validate_deadline(deadline_seconds)
     logger = get_run_logger()
     started = time.monotonic()
     poll = child_poll_seconds()
@@ -98,7 +99,7 @@ async def etl_fanout_phase(tables: int, seconds: float, fail_tables: List[int]):
 
     async with get_client() as client:
         try:
-            await client.read_deployment_by_name(CHILD_DEPLOYMENT)
+            await retry_busy(lambda: client.read_deployment_by_name(CHILD_DEPLOYMENT), "reading the table deployment", logger)
         except ObjectNotFound:
             return Failed(message=f"deployment {CHILD_DEPLOYMENT} not found; {DEPLOY_HINT}")
 
@@ -106,16 +107,19 @@ async def etl_fanout_phase(tables: int, seconds: float, fail_tables: List[int]):
 
         async def trigger(table: int):
             async with gate:
-                return await run_deployment(
-                    name=CHILD_DEPLOYMENT,
-                    parameters={"table": table, "seconds": params.seconds,
-                                "fail": params.fails(table)},
-                    timeout=0,
-                    flow_run_name=table_label(table),
-                    tags=["distributed-etl", f"table-{table}"],
-                    # a retried fan-out run does not create duplicate children
-                    idempotency_key=f"{parent_id}:{table_label(table)}",
-                    client=client,
+                # The idempotency key makes a retry (and a retried fan-out run) return the run already created.
+                return await retry_busy(
+                    lambda: run_deployment(
+                        name=CHILD_DEPLOYMENT,
+                        parameters={"table": table, "seconds": params.seconds, "fail": params.fails(table)},
+                        timeout=0,
+                        flow_run_name=table_label(table),
+                        tags=["distributed-etl", f"table-{table}"],
+                        idempotency_key=f"{parent_id}:{table_label(table)}",
+                        client=client,
+                    ),
+                    f"starting {table_label(table)}",
+                    logger,
                 )
 
         try:
@@ -127,43 +131,18 @@ async def etl_fanout_phase(tables: int, seconds: float, fail_tables: List[int]):
             )
 
         table_of = {run.id: table for table, run in zip(range(1, params.tables + 1), runs)}
-        logger.info("started %s process-table-etl runs; polling every %s s", len(runs), poll)
+        logger.info("started %s process-table-etl runs; polling every %s s, for at most %g s", len(runs), poll, deadline)
+        result = await wait_for_tables(client, table_of, deadline_seconds=deadline, poll_seconds=poll, logger=logger)
+        if result.gave_up:
+            logger.error("deadline of %g s passed; cancelling the %s unfinished table runs", deadline, len(result.unfinished))
+            await cancel_runs(client, result.unfinished_runs, f"the fan-out gave up after {deadline:g} s", logger)
 
-        pending = list(table_of)
-        failed: Dict[int, str] = {}
-        done = 0
-        last_progress = None
-        warned_idle = False
-        while pending:
-            states = await _read_states(client, pending)
-            still_pending = []
-            for run_id in pending:
-                state = states.get(run_id)
-                if state is not None and state.is_final():
-                    done += 1
-                    if state.type != StateType.COMPLETED:
-                        failed[table_of[run_id]] = f"{state.name}: {state.message}"
-                else:
-                    still_pending.append(run_id)
-            pending = still_pending
-
-            progress = f"{done}/{params.tables} tables done ({len(failed)} failed)"
-            if progress != last_progress:
-                logger.info(progress)
-                last_progress = progress
-            if (
-                pending and not warned_idle and done == 0
-                and time.monotonic() - started > 60
-                and all(states.get(r) is None or states[r].is_scheduled() for r in pending)
-            ):
-                logger.warning("no table run has started after 60 s: is a worker polling the work pool?")
-                warned_idle = True
-            if pending:
-                await asyncio.sleep(poll)
-
-    for table, reason in sorted(failed.items()):
+    for table, reason in sorted(result.failed.items()):
         logger.error("table %s: %s", table, reason)
-    summary = build_summary(params, failed, time.monotonic() - started)
+    failed = sorted({*result.failed, *result.unfinished})
+    summary = build_summary(params, failed, time.monotonic() - started, unfinished_tables=sorted(result.unfinished))
+    if result.gave_up:
+        return Failed(message=gave_up_message(deadline, params.tables, result.unfinished, failed), data=summary)
     return final_state(summary)
 
 
@@ -181,17 +160,22 @@ async def _phase_data(state: State) -> dict:
 
 
 @flow(name="distributed-etl-job")
-@documented("Distributed ETL: pre and fan-out phases in parallel, one deployment run per table, then a final phase.")
+@documented(
+    "Distributed ETL: pre and fan-out phases in parallel, one deployment run per table, then a final phase.",
+    deadline_seconds=DEADLINE_DOC,
+)
 async def distributed_etl_job(
     tables: int = DEFAULT_TABLES,
     seconds: float = DEFAULT_SECONDS,
-    fail_tables: List[int] = [],  # noqa: B006 - never mutated; shows as default [] in the schema
+    fail_tables: list[int] = [],  # noqa: B006 - never mutated; shows as default [] in the schema
+    deadline_seconds: float = DEFAULT_DEADLINE_SECONDS,
 ):
     params = validate_params(tables, seconds, fail_tables)
+    deadline = validate_deadline(deadline_seconds)
     logger = get_run_logger()
     pre, fanout = await asyncio.gather(
         etl_pre_phase(params.tables, return_state=True),
-        etl_fanout_phase(params.tables, params.seconds, list(params.fail_tables), return_state=True),
+        etl_fanout_phase(params.tables, params.seconds, list(params.fail_tables), deadline, return_state=True),
     )
     outcome = {
         "pre_phase": pre.type.value,

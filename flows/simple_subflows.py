@@ -6,8 +6,6 @@ No workers or deployments needed:
 from __future__ import annotations
 
 import time
-from typing import List
-
 from prefect import flow, get_run_logger
 
 from distributed_etl import process_table_etl
@@ -29,7 +27,7 @@ from etl.cli import main
 def simple_etl_job(
     tables: int = DEFAULT_TABLES,
     seconds: float = DEFAULT_SECONDS,
-    fail_tables: List[int] = [],  # noqa: B006 - never mutated; shows as default [] in the schema
+    fail_tables: list[int] = [],  # noqa: B006 - never mutated; shows as default [] in the schema
 ):
     params = validate_params(tables, seconds, fail_tables)
     logger = get_run_logger()

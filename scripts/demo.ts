@@ -1,8 +1,8 @@
 /** npm run demo — the whole stack on the embedded default: local Prefect, setup, deploy, workers, UI. */
-import { prefectHome, prefectProcessEnv } from '#lib/server/config.ts';
+import { prefectDatabase, prefectHome, prefectProcessEnv } from '#lib/server/config.ts';
 import { cliClient, cliConfig, main, parseCli, plural, type CliSpec } from './lib/cli.ts';
 import { deployFlows } from './lib/deploy.ts';
-import { startLocalServer } from './lib/local-server.ts';
+import { databaseLabel, databaseOption, startLocalServer } from './lib/local-server.ts';
 import { onShutdown, run, start, type Managed } from './lib/processes.ts';
 import { repoRoot } from './lib/python.ts';
 import { describeSetup, setupServer } from './lib/setup.ts';
@@ -10,21 +10,24 @@ import { superviseWorkers, type WorkerSupervisor } from './lib/workers.ts';
 import { reportOnline } from './lib/worker-status.ts';
 
 const options = {
-	verbose: { type: 'boolean', short: 'v', description: "print the workers' log lines (also FLOWDECK_DEMO_VERBOSE=1)" }
+	verbose: { type: 'boolean', short: 'v', description: "print the workers' log lines (also FLOWDECK_DEMO_VERBOSE=1)" },
+	database: databaseOption
 } as const;
 
 const spec = {
 	command: 'npm run demo',
-	summary: 'Everything on the embedded default: local Prefect server, work pool and limit, deployed flows, workers and the built UI; Ctrl-C stops all, a second run reuses the data.',
+	summary:
+		'Everything on the embedded default: local Prefect server, work pool and limit, deployed flows, workers and the built UI; Ctrl-C stops all, a second run reuses the data; --database postgres runs Prefect on a local PostgreSQL (docs/operations.md).',
 	options,
-	env: ['PREFECT_API_URL', 'FLOWDECK_PREFECT_HOME', 'PREFECT_WORK_POOL', 'FLOWDECK_WORKERS', 'HOST', 'PORT'],
+	env: ['PREFECT_API_URL', 'FLOWDECK_PREFECT_HOME', 'FLOWDECK_PREFECT_DATABASE', 'PREFECT_WORK_POOL', 'FLOWDECK_WORKERS', 'HOST', 'PORT'],
 	otherEnv: { FLOWDECK_DEMO_VERBOSE: "1: print the workers' log lines (as --verbose)" },
-	examples: ['PORT=3100 npm run demo -- --verbose']
+	examples: ['PORT=3100 npm run demo -- --verbose', 'npm run demo -- --database postgres']
 } satisfies CliSpec<typeof options>;
 
 main(async () => {
 	const { values } = parseCli(spec);
 	const verbose = values.verbose || Boolean(process.env.FLOWDECK_DEMO_VERBOSE);
+	if (values.database) process.env.FLOWDECK_PREFECT_DATABASE = values.database;
 	const cfg = cliConfig();
 	const stops: Array<() => Promise<void>> = [];
 	onShutdown(async () => {
@@ -32,8 +35,8 @@ main(async () => {
 	});
 	const step = (n: number, text: string) => console.log(`\n[${n}/5] ${text}`);
 
-	step(1, `Prefect server at ${cfg.PREFECT_API_URL}`);
-	const server = await startLocalServer({ apiUrl: cfg.PREFECT_API_URL, home: prefectHome(cfg) });
+	step(1, `Prefect server at ${cfg.PREFECT_API_URL} (database: ${databaseLabel(cfg)})`);
+	const server = await startLocalServer({ apiUrl: cfg.PREFECT_API_URL, home: prefectHome(cfg), database: prefectDatabase(cfg), log: (line) => console.log(`  ${line}`) });
 	stops.push(server.stop);
 	console.log(server.process ? `\u2713 started (data in ${prefectHome(cfg)})` : '\u2713 reusing the server already running');
 
@@ -51,6 +54,7 @@ main(async () => {
 		pool: cfg.PREFECT_WORK_POOL,
 		namePrefix: cfg.FLOWDECK_WORKER_PREFIX,
 		env: prefectProcessEnv(cfg),
+		prefect,
 		onLine: (line) => verbose && console.log(line)
 	});
 	stops.push(workers.stop);

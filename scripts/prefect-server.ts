@@ -1,27 +1,31 @@
 /** npm run prefect:server — start (or reuse) the local Prefect server and keep it running until Ctrl-C. */
 import { displayUrl } from '#lib/prefect/request.ts';
-import { prefectHome } from '#lib/server/config.ts';
+import { prefectDatabase, prefectHome } from '#lib/server/config.ts';
 import { cliConfig, fail, main, parseCli, type CliSpec } from './lib/cli.ts';
-import { startLocalServer } from './lib/local-server.ts';
+import { databaseLabel, databaseOption, startLocalServer } from './lib/local-server.ts';
 import { onShutdown } from './lib/processes.ts';
+
+const options = { database: databaseOption } as const;
 
 const spec = {
 	command: 'npm run prefect:server',
-	summary: 'Start a local Prefect 2.13.7 server (SQLite under FLOWDECK_PREFECT_HOME) at PREFECT_API_URL, or reuse one already there; Ctrl-C stops it.',
-	options: {},
-	env: ['PREFECT_API_URL', 'FLOWDECK_PREFECT_HOME'],
-	examples: ['PREFECT_API_URL=http://127.0.0.1:4300/api npm run prefect:server']
-} satisfies CliSpec<Record<string, never>>;
+	summary:
+		'Start a local Prefect 2.13.7 server at PREFECT_API_URL (SQLite under FLOWDECK_PREFECT_HOME, or PostgreSQL: a local cluster it starts, or an existing database), or reuse one already there; Ctrl-C stops it.',
+	options,
+	env: ['PREFECT_API_URL', 'FLOWDECK_PREFECT_HOME', 'FLOWDECK_PREFECT_DATABASE', 'FLOWDECK_POSTGRES_DIR', 'FLOWDECK_POSTGRES_PORT'],
+	examples: ['PREFECT_API_URL=http://127.0.0.1:4300/api npm run prefect:server', 'npm run prefect:server -- --database postgres']
+} satisfies CliSpec<typeof options>;
 
 main(async () => {
-	parseCli(spec);
+	const { values } = parseCli(spec);
+	if (values.database) process.env.FLOWDECK_PREFECT_DATABASE = values.database;
 	const cfg = cliConfig();
 	const url = new URL(cfg.PREFECT_API_URL);
 	if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
 		fail(`PREFECT_API_URL (${displayUrl(cfg.PREFECT_API_URL)}) is not a local address: prefect:server only starts a local server`, 2);
 	}
-	console.log(`Starting Prefect 2.13.7 on ${url.host} (PREFECT_HOME=${prefectHome(cfg)})…`);
-	const server = await startLocalServer({ apiUrl: cfg.PREFECT_API_URL, home: prefectHome(cfg), logPrefix: '[prefect] ' });
+	console.log(`Starting Prefect 2.13.7 on ${url.host} (PREFECT_HOME=${prefectHome(cfg)}, database: ${databaseLabel(cfg)})…`);
+	const server = await startLocalServer({ apiUrl: cfg.PREFECT_API_URL, home: prefectHome(cfg), logPrefix: '[prefect] ', database: prefectDatabase(cfg), log: (line) => console.log(`  ${line}`) });
 	const origin = `${url.protocol}//${url.host}`;
 	if (!server.process) {
 		console.log(`\u2713 A Prefect server is already running at ${origin}; reusing it.`);

@@ -1,4 +1,8 @@
-/** npm run run:distributed -- --tables N --seconds S [--fail 2,5] [--timeout S] — trigger the distributed ETL and follow it. */
+/**
+ * npm run run:distributed -- --tables N --seconds S [--fail 2,5] [--deadline S] [--timeout S] — trigger the distributed
+ * ETL and follow it. --deadline is the flow's own bound on the fan-out's wait (deadline_seconds); --timeout only
+ * stops following.
+ */
 import { ORCHESTRATOR } from '#lib/prefect/deployments.ts';
 import { isPrefectError } from '#lib/prefect/errors.ts';
 import { cliConfig, fail, main, parseCli, reachablePrefect, usageError, type CliSpec } from './lib/cli.ts';
@@ -6,8 +10,12 @@ import { etlOptions, parseEtlArgs } from './lib/etl-args.ts';
 import { followRun } from './lib/follow.ts';
 import { noWorkerHint } from './lib/worker-status.ts';
 
+/** The flow's own bound (flows/etl/params.py: MAX_DEADLINE_SECONDS). */
+const MAX_DEADLINE_SECONDS = 7 * 24 * 3600;
+
 const options = {
 	...etlOptions,
+	deadline: { type: 'string', value: 'S', description: 'the fan-out waits for its tables at most S seconds, then cancels the rest and fails naming them (default 3600)' },
 	timeout: { type: 'string', value: 'S', description: 'give up after S seconds (exit 124; the run goes on in Prefect)' }
 } as const;
 
@@ -17,12 +25,14 @@ const spec = {
 	notes: ['While the run waits and no worker polls the work pool, it says so and how to start one (npm run workers), and keeps following.'],
 	options,
 	env: ['PREFECT_API_URL', 'PREFECT_API_KEY', 'PREFECT_WORK_POOL', 'HOST', 'PORT'],
-	examples: ['npm run run:distributed -- --tables 6 --seconds 2 --fail 2,5 --timeout 300']
+	examples: ['npm run run:distributed -- --tables 6 --seconds 2 --fail 2,5 --deadline 600 --timeout 900']
 } satisfies CliSpec<typeof options>;
 
 main(async () => {
 	const { values } = parseCli(spec);
-	const params = parseEtlArgs(spec, values);
+	const deadline = values.deadline === undefined ? undefined : Number(values.deadline);
+	if (deadline !== undefined && !(deadline > 0 && deadline <= MAX_DEADLINE_SECONDS)) usageError(spec, `--deadline must be a number of seconds > 0 and at most ${MAX_DEADLINE_SECONDS}`);
+	const params = { ...parseEtlArgs(spec, values), ...(deadline === undefined ? {} : { deadline_seconds: deadline }) };
 	const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
 	if (timeout !== undefined && !(timeout > 0)) usageError(spec, '--timeout must be a number of seconds > 0');
 	const cfg = cliConfig();
@@ -33,7 +43,7 @@ main(async () => {
 	});
 	const run = await prefect.deployments.createFlowRun(deployment.id, { parameters: params, tags: ['flowdeck-cli'] });
 	const origin = new URL(cfg.PREFECT_API_URL);
-	console.log(`Triggered ${run.name} (${run.id}): ${params.tables} tables × ${params.seconds} s${params.fail_tables.length ? `, failing ${params.fail_tables.join(', ')}` : ''}`);
+	console.log(`Triggered ${run.name} (${run.id}): ${params.tables} tables × ${params.seconds} s${params.fail_tables.length ? `, failing ${params.fail_tables.join(', ')}` : ''}${params.deadline_seconds ? `, deadline ${params.deadline_seconds} s` : ''}`);
 	console.log(`Flowdeck: http://${cfg.HOST}:${cfg.PORT}/runs/${run.id} · Prefect UI: ${origin.protocol}//${origin.host}/flow-runs/flow-run/${run.id}`);
 	const { snapshot, timedOut } = await followRun(prefect, run.id, {
 		timeoutMs: timeout === undefined ? undefined : timeout * 1000,

@@ -4,7 +4,7 @@
  * PREFECT_HOME, real process workers, the built UI). `--only PART` runs one part; file names after the options
  * narrow it (`npm test -- --only e2e tests/e2e/runs.spec.ts`).
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { main, parseCli, usageError, type CliSpec } from './lib/cli.ts';
 import { freePort, start, waitFor } from './lib/processes.ts';
@@ -28,6 +28,7 @@ const spec = {
 	positionals: { name: 'FILE', description: 'test files to narrow the part given with --only' },
 	otherEnv: {
 		FLOWDECK_DOCS_SHOTS: '1: browser tests write their screenshots to docs/images/ (npm run docs:shots) instead of test-results/',
+		FLOWDECK_TEST_SLOWDOWN: 'how many times slower than an idle machine the waits of the tests allow for (default 8)',
 		CHROMIUM_PATH: 'the Chromium the browser tests use (default /usr/bin/chromium)'
 	},
 	examples: ['npm test -- --only e2e tests/e2e/runs.spec.ts']
@@ -45,8 +46,9 @@ async function step(name: string, command: string, args: string[], env: Record<s
 }
 
 /** Runs a part and adds its report's counts; a failing runner whose report shows no failure still counts one. */
-async function part(name: string, command: string, args: string[], env: Record<string, string>, count: () => void): Promise<boolean> {
+async function part(name: string, command: string, args: string[], env: Record<string, string>, count: () => void, report?: string): Promise<boolean> {
 	const failedBefore = counts.failed;
+	if (report) rmSync(report, { force: true }); // a report left from an earlier run must not be counted
 	const ok = await step(name, command, args, env);
 	try {
 		count();
@@ -94,7 +96,8 @@ const readJson = <T>(file: string) => JSON.parse(readFileSync(file, 'utf8')) as 
 async function vitest(project: 'unit' | 'cli' | 'integration', files: string[], env: Record<string, string> = {}): Promise<boolean> {
 	const out = join(resultsDir, `${project}.json`);
 	return part(`${project} tests`, 'npx', ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...files], env, () =>
-		addVitestCounts(readJson<VitestReport>(out))
+		addVitestCounts(readJson<VitestReport>(out)),
+		out
 	);
 }
 
@@ -109,7 +112,7 @@ async function pytest(files: string[]): Promise<boolean> {
 	}
 	const out = join(resultsDir, 'python.xml');
 	const args = ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', `--junitxml=${out}`, ...(files.length ? files : ['tests/python'])];
-	const ok = await part('pytest (flows/etl)', python, args, {}, () => addJunitCounts(readFileSync(out, 'utf8')));
+	const ok = await part('pytest (flows/etl)', python, args, {}, () => addJunitCounts(readFileSync(out, 'utf8')), out);
 	return ok && counts.failed === failedBefore;
 }
 
@@ -146,7 +149,7 @@ main(async () => {
 	const missing = files.filter((file) => !existsSync(join(repoRoot, file)));
 	if (missing.length) usageError(spec, `no such test file: ${missing.join(', ')}`);
 	const wants = (name: Part) => only === undefined || only === name;
-	rmSync(resultsDir, { recursive: true, force: true });
+	mkdirSync(resultsDir, { recursive: true });
 	if (wants('integration') || wants('e2e')) await ensureSystemPackages();
 	let ok = true;
 
@@ -173,7 +176,7 @@ main(async () => {
 				ui = start(process.execPath, ['scripts/serve.ts'], { cwd: repoRoot, env: { ...env, PORT: String(port) }, prefix: '[ui] ' });
 				await waitFor('the UI server', async () => ((await fetch(`${baseUrl}/healthz`)).ok ? true : undefined), 60_000);
 				const out = join(resultsDir, 'e2e.json');
-				ok = (await part('browser tests', 'npx', ['playwright', 'test', ...files], { ...env, FLOWDECK_TEST_BASE_URL: baseUrl, PLAYWRIGHT_JSON_OUTPUT_NAME: out }, () => addPlaywrightCounts(readJson(out)))) && ok;
+				ok = (await part('browser tests', 'npx', ['playwright', 'test', ...files], { ...env, FLOWDECK_TEST_BASE_URL: baseUrl, PLAYWRIGHT_JSON_OUTPUT_NAME: out }, () => addPlaywrightCounts(readJson(out)), out)) && ok;
 			}
 		} catch (error) {
 			console.error(`\u2717 the test stack failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,10 +1,12 @@
 /**
  * npm run test:auth [-- --username NAME] — checks PREFECT_API_URL and the credentials of the configured mode:
  * signs in at the workbench (the service account, or NAME with a password read from stdin), reads flows and work
- * pools through the gateway, and says precisely what failed. Never prints a password, cookie or key.
+ * pools through the gateway, and says precisely what failed: when a sign-in fails, the sign-in page's form tells a
+ * wrong login URL or wrong field names from wrong credentials. Never prints a password, cookie or key.
  */
 import { createInterface } from 'node:readline';
 import { cookieHeader, type CookieJar } from '#lib/auth/cookies.ts';
+import { checkLoginForm, type FormCheck } from '#lib/auth/login-form.ts';
 import { authModeOf, describeAuthMode } from '#lib/auth/mode.ts';
 import { apiKeyHeaders, jarCredentials, type UpstreamCredentials } from '#lib/auth/upstream.ts';
 import { createWorkbenchClient, WorkbenchError, type SignInFailure } from '#lib/auth/workbench.ts';
@@ -19,7 +21,7 @@ const ok = (line: string) => console.log(`\u2713 ${line}`);
 const bad = (line: string) => console.error(`\u2717 ${line}`);
 
 const signInHints: Record<SignInFailure, string> = {
-	refused: 'check the username and password',
+	refused: 'check the username and password, and that WORKBENCH_LOGIN_URL and the field names match the sign-in form',
 	'no-session': 'the form was accepted but no session started',
 	unreachable: 'check WORKBENCH_LOGIN_URL (host and port) and that the workbench is up',
 	unexpected: 'is WORKBENCH_LOGIN_URL the URL the login form posts to?'
@@ -61,6 +63,40 @@ async function readPassword(username: string): Promise<string> {
 	return password;
 }
 
+/**
+ * The workbench's sign-in page, checked against the settings: WORKBENCH_LOGIN_URL itself (when it serves the form),
+ * else the page an anonymous API call is redirected to. Undefined when neither gives an HTML page.
+ */
+async function inspectSignInPage(cfg: Config): Promise<FormCheck | undefined> {
+	const settings = { loginUrl: cfg.WORKBENCH_LOGIN_URL!, usernameField: cfg.WORKBENCH_USERNAME_FIELD, passwordField: cfg.WORKBENCH_PASSWORD_FIELD };
+	const get = (url: string, redirect: RequestRedirect) =>
+		fetch(url, { headers: { accept: 'text/html' }, redirect, signal: AbortSignal.timeout(cfg.FLOWDECK_REQUEST_TIMEOUT_MS) }).catch(() => undefined);
+	const pages = [cfg.WORKBENCH_LOGIN_URL!];
+	const anonymous = await get(`${cfg.PREFECT_API_URL}/health`, 'manual');
+	const location = anonymous && anonymous.status >= 300 && anonymous.status < 400 ? anonymous.headers.get('location') : null;
+	if (location) pages.push(new URL(location, cfg.PREFECT_API_URL).href);
+	let fallback: FormCheck | undefined;
+	for (const page of pages) {
+		const response = await get(page, 'follow');
+		if (!response?.ok || !response.headers.get('content-type')?.includes('html')) continue;
+		const check = checkLoginForm(await response.text(), displayUrl(response.url), settings);
+		if (check.verdict !== 'no-form') return check;
+		fallback = check;
+	}
+	return fallback;
+}
+
+/** Why a sign-in failed, told apart by the sign-in page: the login URL, the field names, or the credentials. */
+async function diagnoseSignIn(cfg: Config, error: WorkbenchError): Promise<string> {
+	if (error.reason === 'unreachable') return `sign-in unreachable: ${signInHints.unreachable}\n  ${error.message}`;
+	const check = await inspectSignInPage(cfg);
+	if (check?.verdict === 'login-url') return `sign-in failed: wrong WORKBENCH_LOGIN_URL: ${check.message}\n  ${error.message}`;
+	if (check?.verdict === 'field-names') return `sign-in failed: wrong field names: ${check.message}\n  ${error.message}`;
+	if (check?.verdict === 'match' && error.reason === 'refused') return `sign-in refused: wrong username or password (${check.message})\n  ${error.message}`;
+	const unchecked = check ? ` (${check.message})` : ' (no sign-in page found to check the URL and field names against)';
+	return `sign-in ${error.reason}: ${signInHints[error.reason]}${unchecked}\n  ${error.message}`;
+}
+
 async function signIn(cfg: Config, username: string, password: string): Promise<CookieJar | undefined> {
 	const workbench = createWorkbenchClient({
 		loginUrl: cfg.WORKBENCH_LOGIN_URL!,
@@ -75,7 +111,7 @@ async function signIn(cfg: Config, username: string, password: string): Promise<
 		return jar;
 	} catch (error) {
 		if (!(error instanceof WorkbenchError)) throw error;
-		bad(`sign-in ${error.reason}: ${signInHints[error.reason]}\n  ${error.message}`);
+		bad(await diagnoseSignIn(cfg, error));
 		return undefined;
 	}
 }

@@ -29,7 +29,7 @@ main(async () => {
 		throw error;
 	});
 	console.log(`Starting ${plural(count, 'worker')} on pool ${cfg.PREFECT_WORK_POOL}…`);
-	const supervisor = await superviseWorkers({ count, pool: cfg.PREFECT_WORK_POOL, namePrefix: cfg.FLOWDECK_WORKER_PREFIX, env: prefectProcessEnv(cfg) });
+	const supervisor = await superviseWorkers({ count, pool: cfg.PREFECT_WORK_POOL, namePrefix: cfg.FLOWDECK_WORKER_PREFIX, env: prefectProcessEnv(cfg), prefect });
 	onShutdown(() => supervisor.stop());
 	await reportOnline(prefect, cfg.PREFECT_WORK_POOL, supervisor.names, (line) => console.log(line));
 	await new Promise(() => {});

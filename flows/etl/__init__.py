@@ -3,10 +3,13 @@
 Everything is imported eagerly: the worker loads flow files with a temporary sys.path
 entry, so lazy imports of this package after load would fail.
 """
-from . import slot_wait
+from . import fanout, retry, slot_wait
 from .cli import run_cli
 from .params import (
+    DEADLINE_DOC,
+    DEFAULT_DEADLINE_SECONDS,
     DEFAULT_SECONDS,
+    MAX_DEADLINE_SECONDS,
     DEFAULT_TABLES,
     MAX_TABLES,
     MIN_TABLES,
@@ -15,6 +18,7 @@ from .params import (
     EtlParams,
     parse_table_list,
     table_label,
+    validate_deadline,
     validate_params,
 )
 from .summary import build_summary, failure_message, final_state, success_message

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from .params import DEFAULT_SECONDS, DEFAULT_TABLES, parse_table_list, validate_params
 
 
-def run_cli(flow, argv: Optional[Sequence[str]] = None) -> int:
+def run_cli(flow, argv: Sequence[str] | None = None) -> int:
     """Parse --tables/--seconds/--fail, run `flow` in-process, return an exit code."""
     parser = argparse.ArgumentParser(
         description=f"Run the {flow.name!r} flow in-process against PREFECT_API_URL."

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Iterable, Tuple
+from collections.abc import Iterable
+from typing import Any
 
 MIN_TABLES = 1
 MAX_TABLES = 1000
 DEFAULT_TABLES = 20
 DEFAULT_SECONDS = 30.0
+# How long the distributed ETL waits for its table runs before it gives up on the rest (and fails naming them).
+DEFAULT_DEADLINE_SECONDS = 3600.0
+MAX_DEADLINE_SECONDS = 7 * 24 * 3600.0
 
 # Google-style "Args:" text, reused in every flow docstring so that Prefect puts the
 # same descriptions into each deployment's parameter_openapi_schema.
@@ -17,13 +21,17 @@ PARAMETER_DOCS = {
     "seconds": "Simulated query duration per table, in seconds (>= 0).",
     "fail_tables": "Table numbers (1..tables) whose query fails on purpose.",
 }
+DEADLINE_DOC = (
+    "Seconds the fan-out waits for its table runs; past it, unfinished tables are cancelled "
+    f"and the run fails naming them (> 0, at most {MAX_DEADLINE_SECONDS:g})."
+)
 
 
 @dataclass(frozen=True)
 class EtlParams:
     tables: int
     seconds: float
-    fail_tables: Tuple[int, ...]
+    fail_tables: tuple[int, ...]
 
     def fails(self, table: int) -> bool:
         return table in self.fail_tables
@@ -66,6 +74,19 @@ def validate_params(tables: Any, seconds: Any, fail_tables: Any = None) -> EtlPa
     return EtlParams(int(tables), float(seconds), tuple(sorted(set(fail_tables))))
 
 
+def validate_deadline(deadline_seconds: Any) -> float:
+    """Check the fan-out deadline; raise ValueError with a clear message on a bad value."""
+    if (
+        not (_is_int(deadline_seconds) or isinstance(deadline_seconds, float))
+        or not math.isfinite(deadline_seconds)
+        or not 0 < deadline_seconds <= MAX_DEADLINE_SECONDS
+    ):
+        raise ValueError(
+            f"deadline_seconds must be a number > 0 and at most {MAX_DEADLINE_SECONDS:g}, got {deadline_seconds!r}"
+        )
+    return float(deadline_seconds)
+
+
 def parse_table_list(text: str) -> list[int]:
     """Parse "2,4, 7" (CLI --fail) into [2, 4, 7]; "" gives []."""
     items = [part.strip() for part in (text or "").split(",") if part.strip()]
@@ -82,15 +103,16 @@ def table_label(table: int) -> str:
     return f"table-{table:03d}"
 
 
-def documented(summary: str):
-    """Give a flow function a Google-style docstring with the shared parameter docs.
+def documented(summary: str, **extra_docs: str):
+    """Give a flow function a Google-style docstring with the shared parameter docs (plus `extra_docs`).
 
     Prefect reads the "Args:" section into the deployment's parameter schema
     descriptions; apply this *below* @flow so it runs first.
     """
 
     def decorate(fn):
-        args = "\n".join(f"    {name}: {text}" for name, text in PARAMETER_DOCS.items())
+        docs = {**PARAMETER_DOCS, **extra_docs}
+        args = "\n".join(f"    {name}: {text}" for name, text in docs.items())
         fn.__doc__ = f"{summary}\n\nArgs:\n{args}\n"
         return fn
 

@@ -1,7 +1,7 @@
 """Final state / summary helpers shared by the ETL flows."""
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from prefect.artifacts import create_table_artifact
 from prefect.states import Completed, Failed, State
@@ -23,7 +23,7 @@ def success_message(total: int) -> str:
 def build_summary(
     params: EtlParams,
     failed_tables: Iterable[int],
-    elapsed_seconds: Optional[float] = None,
+    elapsed_seconds: float | None = None,
     **extra,
 ) -> dict:
     failed = sorted(set(failed_tables))

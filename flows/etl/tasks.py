@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import time
 import zlib
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from prefect import get_run_logger, task
 
@@ -27,7 +27,7 @@ def pseudo_row_count(table: int) -> int:
     task_run_name="query-table-{table:03d}",
 )
 def sql_query_task(
-    table: int, seconds: float, fail_tables: Optional[Iterable[int]] = None
+    table: int, seconds: float, fail_tables: Iterable[int] | None = None
 ) -> dict:
     """Simulate querying one table: sleep `seconds`, fail if the table is in fail_tables."""
     logger = get_run_logger()

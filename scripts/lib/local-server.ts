@@ -1,5 +1,7 @@
-/** A local Prefect 2.13.7 server: native process, SQLite under our own PREFECT_HOME. */
+/** A local Prefect 2.13.7 server: native process, SQLite under our own PREFECT_HOME, or PostgreSQL (postgres.ts). */
 import { mkdirSync } from 'node:fs';
+import { prefectDatabase, type Config, type PrefectDatabase } from '#lib/server/config.ts';
+import { startLocalPostgres } from './postgres.ts';
 import { createPrefectClient } from '#lib/prefect/client.ts';
 import { ensurePythonEnv, prefectCli } from './python.ts';
 import { isPortOpen, start, waitFor, type Managed } from './processes.ts';
@@ -32,7 +34,30 @@ export interface StartServerOptions {
 	/** Print the server's own log lines with this prefix (default: quiet). */
 	logPrefix?: string;
 	timeoutMs?: number;
+	/** Where Prefect keeps its data (default: SQLite in `home`). */
+	database?: PrefectDatabase;
+	/** Progress lines (the database being started). */
+	log?: (line: string) => void;
 }
+
+
+/** The --database option of prefect:server and demo (it overrides FLOWDECK_PREFECT_DATABASE). */
+export const databaseOption = {
+	type: 'string',
+	value: 'sqlite|postgres|URL',
+	description: "Prefect's database: sqlite, postgres (a local cluster started here) or a postgresql+asyncpg:// URL (overrides FLOWDECK_PREFECT_DATABASE)"
+} as const;
+
+/** FLOWDECK_PREFECT_DATABASE as shown to people. */
+export function databaseLabel(cfg: Config): string {
+	const database = prefectDatabase(cfg);
+	if (database.kind === 'sqlite') return 'SQLite';
+	if (database.kind === 'local-postgres') return `local PostgreSQL in ${database.dataDir}`;
+	return displayDatabaseUrl(database.url);
+}
+
+/** The URL as shown to people: no password. */
+export const displayDatabaseUrl = (url: string) => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 
 /** Starts a server for apiUrl's host and port, or reuses a Prefect server already answering there. */
 export async function startLocalServer(options: StartServerOptions): Promise<LocalServer> {
@@ -44,17 +69,28 @@ export async function startLocalServer(options: StartServerOptions): Promise<Loc
 	}
 	await ensurePythonEnv();
 	mkdirSync(options.home, { recursive: true });
+	const database = options.database ?? { kind: 'sqlite' };
+	const postgres = database.kind === 'local-postgres' ? await startLocalPostgres({ dataDir: database.dataDir, port: database.port, log: options.log }) : undefined;
+	const databaseUrl = postgres?.url ?? (database.kind === 'url' ? database.url : undefined);
+	if (databaseUrl) options.log?.(`Prefect's database: ${displayDatabaseUrl(databaseUrl)}`);
 	const server = start(prefectCli, ['server', 'start', '--host', url.hostname, '--port', url.port || '4200'], {
 		env: {
 			PREFECT_HOME: options.home,
 			PREFECT_API_URL: '', // the server itself must not talk to another API
 			PREFECT_SERVER_ANALYTICS_ENABLED: 'false',
 			PREFECT_UI_ENABLED: 'true',
-			PREFECT_LOGGING_LEVEL: 'WARNING'
+			PREFECT_LOGGING_LEVEL: 'WARNING',
+			// Unset (not empty: Prefect cannot parse '') means Prefect's default, SQLite in PREFECT_HOME; a value
+			// inherited from the shell is never used (FLOWDECK_PREFECT_DATABASE decides).
+			PREFECT_API_DATABASE_CONNECTION_URL: databaseUrl
 		},
 		prefix: options.logPrefix ?? '',
 		quiet: options.logPrefix === undefined
 	});
+	const stop = async () => {
+		await server.stop();
+		await postgres?.stop();
+	};
 	const client = createPrefectClient({ apiUrl: options.apiUrl, timeoutMs: 2000, readRetries: 0 });
 	await Promise.race([
 		waitFor('the Prefect server to answer /api/health', async () => ((await client.health()) ? true : undefined), options.timeoutMs ?? 90_000),
@@ -62,8 +98,8 @@ export async function startLocalServer(options: StartServerOptions): Promise<Loc
 			throw new Error(`the Prefect server exited during start-up (exit ${code})`);
 		})
 	]).catch(async (error: unknown) => {
-		await server.stop();
+		await stop();
 		throw error;
 	});
-	return { apiUrl: options.apiUrl, process: server, stop: () => server.stop() };
+	return { apiUrl: options.apiUrl, process: server, stop };
 }

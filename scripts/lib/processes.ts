@@ -1,6 +1,8 @@
 /** Child processes in their own process group, with prefixed output and a stop that leaves no orphan. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export interface Managed {
@@ -65,7 +67,47 @@ async function stopGroup(child: ChildProcess, exited: Promise<number | null>, gr
 	await exited;
 	clearTimeout(timer);
 	// Grandchildren (flow-run processes of a worker) may outlive the leader: end the group for good.
-	signalGroup('SIGKILL');
+	await endGroup(child.pid, 0);
+}
+
+/** Pids of the processes in process group `pgid`, the leader included (from /proc; [] elsewhere). */
+export function groupMembers(pgid: number): number[] {
+	let entries: string[];
+	try {
+		entries = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+	} catch {
+		return [];
+	}
+	const members: number[] = [];
+	for (const entry of entries) {
+		try {
+			// /proc/<pid>/stat: "pid (comm) state ppid pgrp …"; comm may hold spaces and parentheses.
+			const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+			const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+			if (Number(fields[2]) === pgid && fields[0] !== 'Z') members.push(Number(entry));
+		} catch {
+			/* exited meanwhile */
+		}
+	}
+	return members;
+}
+
+/** SIGTERM every process of group `pgid`, SIGKILL what is left after `graceMs`, and wait until the group is empty. */
+export async function endGroup(pgid: number, graceMs = 5000): Promise<void> {
+	const signal = (name: NodeJS.Signals) => {
+		try {
+			process.kill(-pgid, name);
+		} catch {
+			/* the group is gone */
+		}
+	};
+	if (graceMs > 0) {
+		signal('SIGTERM');
+		const deadline = Date.now() + graceMs;
+		while (groupMembers(pgid).length > 0 && Date.now() < deadline) await sleep(100);
+	}
+	signal('SIGKILL');
+	for (let waited = 0; groupMembers(pgid).length > 0 && waited < 5000; waited += 100) await sleep(100);
 }
 
 /** Runs a command to completion; rejects with its output when it fails. */
@@ -83,7 +125,7 @@ export async function run(command: string, args: string[], options: StartOptions
 	if (code !== 0) {
 		// Output already shown is not repeated in the error.
 		const shown = !options.quiet && options.onLine !== undefined;
-		throw new Error(`${command} ${args.join(' ')} failed (exit ${code})${shown ? '' : `:\n${lines.slice(-40).join('\n')}`}`);
+		throw new Error(`${basename(command)} ${args.join(' ')} failed (exit ${code})${shown ? '' : `:\n${lines.slice(-40).join('\n')}`}`);
 	}
 	return lines.join('\n');
 }

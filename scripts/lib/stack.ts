@@ -2,7 +2,7 @@
  * A throw-away stack for the tests: Prefect on a free port with a temporary PREFECT_HOME, the work pool and
  * concurrency limit, the deployed flows, and N workers. Everything it starts, stop() ends.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrefectClient } from '#lib/prefect/client.ts';
@@ -24,9 +24,18 @@ export interface TestStack {
 	stop: () => Promise<void>;
 }
 
-export async function startTestStack(options: { workers: number; log?: (line: string) => void }): Promise<TestStack> {
+export interface TestStackOptions {
+	workers: number;
+	/** Prefect's database: SQLite in the temporary PREFECT_HOME (default), or a PostgreSQL cluster of its own there. */
+	database?: 'sqlite' | 'postgres';
+	log?: (line: string) => void;
+}
+
+export async function startTestStack(options: TestStackOptions): Promise<TestStack> {
 	const log = options.log ?? ((line: string) => console.log(line));
 	const home = mkdtempSync(join(tmpdir(), 'flowdeck-prefect-'));
+	// PostgreSQL runs as its own user (when we are root): it must be able to reach its data directory.
+	if (options.database === 'postgres') chmodSync(home, 0o755);
 	const apiUrl = `http://127.0.0.1:${await freePort()}/api`;
 	const cfg = parseConfig({ PREFECT_API_URL: apiUrl, FLOWDECK_CHILD_POLL_SECONDS: '1', PREFECT_WORKER_HEARTBEAT_SECONDS: '5', PREFECT_WORKER_QUERY_SECONDS: '1', PREFECT_WORKER_PREFETCH_SECONDS: '1' });
 	const env = prefectProcessEnv(cfg);
@@ -37,7 +46,9 @@ export async function startTestStack(options: { workers: number; log?: (line: st
 	};
 	try {
 		log(`starting Prefect at ${apiUrl} (PREFECT_HOME=${home})`);
-		const server = await startLocalServer({ apiUrl, home });
+		const database = options.database === 'postgres' ? { kind: 'local-postgres' as const, dataDir: join(home, 'postgres') } : { kind: 'sqlite' as const };
+		// Generous: on a loaded 2-core machine the first start (imports, migrations) can take minutes.
+		const server = await startLocalServer({ apiUrl, home, database, log, timeoutMs: 300_000 });
 		stops.push(server.stop);
 		const prefect = createPrefectClient({ apiUrl });
 		await setupServer(prefect, { workPool: cfg.PREFECT_WORK_POOL, tag: cfg.PREFECT_CONCURRENCY_TAG, limit: cfg.PREFECT_CONCURRENCY_LIMIT });
@@ -46,7 +57,8 @@ export async function startTestStack(options: { workers: number; log?: (line: st
 		const workers = await superviseWorkers({ count: options.workers, pool: cfg.PREFECT_WORK_POOL, env, onLine: () => {} });
 		stops.push(workers.stop);
 		if (!(await reportOnline(prefect, cfg.PREFECT_WORK_POOL, workers.names, log, 90_000))) throw new Error('workers did not come online');
-		return { apiUrl, workPool: cfg.PREFECT_WORK_POOL, tag: cfg.PREFECT_CONCURRENCY_TAG, limit: cfg.PREFECT_CONCURRENCY_LIMIT, env, stop };
+		// The UI server of the tests shows runs no one executes as stale after 5 quiet seconds (default 120).
+		return { apiUrl, workPool: cfg.PREFECT_WORK_POOL, tag: cfg.PREFECT_CONCURRENCY_TAG, limit: cfg.PREFECT_CONCURRENCY_LIMIT, env: { ...env, FLOWDECK_STALE_AFTER_SECONDS: '5' }, stop };
 	} catch (error) {
 		await stop();
 		throw error;

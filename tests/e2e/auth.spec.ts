@@ -63,3 +63,37 @@ test('a user signs in on /login, browses, and signs out', async ({ page, context
 	await page.goto(`${flowdeck.url}/`);
 	await expect(page).toHaveURL(`${flowdeck.url}/login`);
 });
+
+/** Signs in on /login in `page`, coming back to `next`. */
+async function signIn(page: import('@playwright/test').Page, next: string) {
+	await page.goto(`${flowdeck.url}/login?next=${encodeURIComponent(next)}`);
+	await page.getByLabel('Username').fill('alice');
+	await page.getByLabel('Password').fill('alice-Secret-1');
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	await expect(page).toHaveURL(`${flowdeck.url}${next}`);
+}
+
+test('live pages go to /login, back to themselves, when the workbench ends the session or another tab signs out', async ({ context }) => {
+	const dashboard = await context.newPage();
+	await signIn(dashboard, '/');
+	const runs = await context.newPage();
+	await runs.goto(`${flowdeck.url}/runs?state=COMPLETED`);
+	await expect(runs.getByTestId('live-status')).toHaveAttribute('data-status', 'live', { timeout: 30_000 });
+	await expect(dashboard.getByTestId('live-status')).toHaveAttribute('data-status', 'live', { timeout: 30_000 });
+
+	// The workbench ends every session: both open streams say so, and each page goes to /login with its own URL.
+	await gateway.endSessions();
+	for (const [page, next] of [[dashboard, '%2F'], [runs, '%2Fruns%3Fstate%3DCOMPLETED']] as const) {
+		await expect(page).toHaveURL(`${flowdeck.url}/login?next=${next}&expired=workbench`, { timeout: 60_000 });
+		await expect(page.getByRole('status')).toHaveText('Your workbench session expired. Sign in again to continue.');
+	}
+
+	// Signed in again in one tab; signing out in another ends the first tab's stream with Flowdeck's own message.
+	await signIn(dashboard, '/');
+	await expect(dashboard.getByTestId('live-status')).toHaveAttribute('data-status', 'live', { timeout: 30_000 });
+	await runs.goto(`${flowdeck.url}/runs`);
+	await runs.getByRole('button', { name: 'Sign out' }).click();
+	await expect(runs).toHaveURL(`${flowdeck.url}/login?signed-out`);
+	await expect(dashboard).toHaveURL(`${flowdeck.url}/login?expired=flowdeck`, { timeout: 60_000 });
+	await expect(dashboard.getByRole('status')).toHaveText(/Your Flowdeck session ended \(signed out, or no activity for \d+ minutes\)/);
+});

@@ -2,7 +2,7 @@
 import { expect, test } from '@playwright/test';
 import { isPrefectError } from '#lib/prefect/errors.ts';
 import { testPrefect } from '../helpers/stack.ts';
-import { seed, uniqueTag, type Seeded } from './seed.ts';
+import { seed, seedBudgetMs, uniqueTag, type Seeded } from './seed.ts';
 import { LAPTOP, openLive, screenshot } from './shots.ts';
 
 let seeded: Seeded;
@@ -17,7 +17,7 @@ const lookup = (tag: string) =>
 		);
 
 test.beforeAll(async () => {
-	test.setTimeout(240_000);
+	test.setTimeout(seedBudgetMs);
 	seeded = await seed();
 });
 
@@ -52,7 +52,15 @@ test('create, change, reset and delete a tag limit', async ({ page }) => {
 	await page.reload();
 	await expect(card.getByTestId('slots')).toHaveText('1 of 5 slots in use');
 	await expect(card.getByTestId('slot-holder').getByRole('link', { name: task!.name })).toHaveAttribute('href', `/runs/${seeded.completed.id}`);
+	// That task run is final: its slot leaked. Releasing leaked slots frees it and only it.
+	await expect(card.getByTestId('slot-leaked')).toHaveText('leaked');
 	await screenshot(page, 'concurrency');
+	await card.getByRole('button', { name: 'Release 1 leaked' }).click();
+	await expect(page.getByTestId('form-message')).toHaveText(`Released 1 leaked slot of tag "${tag}"; live holders keep theirs.`);
+	expect((await prefect.concurrencyLimits.get(tag)).active_slots).toEqual([]);
+	await prefect.concurrencyLimits.reset(tag, [task!.id]);
+	await page.reload();
+	await expect(card.getByTestId('slots')).toHaveText('1 of 5 slots in use');
 
 	await card.getByText('Reset…').click();
 	await card.getByRole('button', { name: `Confirm reset of ${tag}` }).click();

@@ -9,6 +9,7 @@ import { loadRunTree } from '#lib/server/run-tree.ts';
 import { startCountingProxy } from '../../bench/counting-proxy.ts';
 import { startFlowdeck, type FlowdeckServer } from '../helpers/flowdeck.ts';
 import { testApiUrl, testPrefect, waitForFinalTree } from '../helpers/stack.ts';
+import { runBudgetMs, testBudgetMs } from '../helpers/timing.ts';
 import { startFanOut } from './seed.ts';
 import { LAPTOP, openLive } from './shots.ts';
 
@@ -33,7 +34,11 @@ async function recordProgress(page: Page) {
 
 const recorded = (page: Page) => page.evaluate(() => (window as unknown as { seen: { done: number[]; logLines: number[] } }).seen);
 
+const SIX = { tables: 6, seconds: 2 };
+const FOUR = { tables: 4, seconds: 1 };
+
 test('a distributed ETL triggered from the UI is watched to Completed 6/6, live, without a reload', async ({ page }) => {
+	test.setTimeout(testBudgetMs(runBudgetMs(SIX)));
 	const deployment = await testPrefect().deployments.byName(ORCHESTRATOR.flow, ORCHESTRATOR.deployment);
 	const streams: string[] = [];
 	page.on('request', (request) => request.url().includes('/events') && streams.push(request.url()));
@@ -46,8 +51,8 @@ test('a distributed ETL triggered from the UI is watched to Completed 6/6, live,
 	await expect(page.getByTestId('live-status')).toHaveAttribute('data-status', 'live');
 	await recordProgress(page);
 
-	await expect(page.getByRole('heading', { level: 1 }).locator('..').getByText('Running')).toBeVisible({ timeout: 60_000 });
-	await expect(page.getByTestId('run-finished')).toContainText('Completed', { timeout: 150_000 });
+	await expect(page.getByRole('heading', { level: 1 }).locator('..').getByText('Running')).toBeVisible({ timeout: runBudgetMs({ tables: 0, seconds: 0 }) });
+	await expect(page.getByTestId('run-finished')).toContainText('Completed', { timeout: runBudgetMs(SIX) });
 	await expect(page.getByTestId('fanout-progress')).toHaveAttribute('data-done', '6');
 	await expect(page.getByTestId('fanout-progress')).toContainText('6 of 6 tables done');
 	await expect(page).toHaveTitle(/^✓ Completed/);
@@ -63,9 +68,10 @@ test('a distributed ETL triggered from the UI is watched to Completed 6/6, live,
 });
 
 test('a failing table shows as a failed child and the run ends Failed', async ({ page }) => {
-	const run = await startFanOut({ tables: 4, seconds: 1, fail_tables: [3] });
+	test.setTimeout(testBudgetMs(runBudgetMs(FOUR)));
+	const run = await startFanOut({ ...FOUR, fail_tables: [3] });
 	await openLive(page, `/runs/${run.id}`);
-	await expect(page.getByTestId('run-finished')).toContainText('Failed', { timeout: 150_000 });
+	await expect(page.getByTestId('run-finished')).toContainText('Failed', { timeout: runBudgetMs(FOUR) });
 	const failedTable = page.locator('[data-testid="tree-node"][data-run-name="table-003"]');
 	await expect(failedTable.getByText('Failed').first()).toBeVisible();
 	await expect(page.getByTestId('progress-failed')).toContainText('1 failed');
@@ -76,13 +82,14 @@ test('a failing table shows as a failed child and the run ends Failed', async ({
 });
 
 test('a stream cut mid-run resumes: no log line lost, none repeated', async ({ page }) => {
+	test.setTimeout(testBudgetMs(runBudgetMs(SIX)));
 	const env = { PREFECT_API_URL: testApiUrl() };
 	let flowdeck: FlowdeckServer = await startFlowdeck(env);
 	try {
-		const run = await startFanOut({ tables: 6, seconds: 2, fail_tables: [] });
+		const run = await startFanOut({ ...SIX, fail_tables: [] });
 		await openLive(page, `${flowdeck.url}/runs/${run.id}`);
 		await expect(page.getByTestId('live-status')).toHaveAttribute('data-status', 'live');
-		await expect(page.getByTestId('log-line').filter({ hasText: 'querying table' }).first()).toBeVisible({ timeout: 90_000 });
+		await expect(page.getByTestId('log-line').filter({ hasText: 'querying table' }).first()).toBeVisible({ timeout: runBudgetMs(SIX) });
 
 		// Cut: the server goes away mid-run; the browser keeps trying (retry: 3 s) and resumes on the new one.
 		const port = Number(new URL(flowdeck.url).port);
@@ -90,9 +97,9 @@ test('a stream cut mid-run resumes: no log line lost, none repeated', async ({ p
 		await expect(page.getByTestId('live-status')).toHaveAttribute('data-status', 'reconnecting');
 		flowdeck = await startFlowdeck(env, port);
 		await expect(page.getByTestId('live-status')).toHaveAttribute('data-status', /live|ended/, { timeout: 30_000 });
-		await expect(page.getByTestId('run-finished')).toContainText('Completed', { timeout: 150_000 });
+		await expect(page.getByTestId('run-finished')).toContainText('Completed', { timeout: runBudgetMs(SIX) });
 
-		const tree = await waitForFinalTree(run.id);
+		const tree = await waitForFinalTree(run.id, runBudgetMs(SIX));
 		const ids = [tree.root.id, ...tree.levels.flat().map((child) => child.id)];
 		const inPrefect = await testPrefect().logs.filterAll({ logs: { flow_run_id: { any_: ids } }, sort: 'TIMESTAMP_ASC' });
 		const onPage = await page.getByTestId('log-line').evaluateAll((lines) => lines.map((line) => line.getAttribute('data-log-id')));
@@ -108,6 +115,8 @@ test('a stream cut mid-run resumes: no log line lost, none repeated', async ({ p
 });
 
 test('Prefect becoming unreachable shows on the page, which recovers when it is back', async ({ page }) => {
+	const run4x2 = { tables: 4, seconds: 2 };
+	test.setTimeout(testBudgetMs(runBudgetMs(run4x2)));
 	// The proxy stands for the Prefect server as Flowdeck sees it: closing it refuses every connection.
 	const upstream = new URL(testApiUrl());
 	const { freePort } = await import('../../scripts/lib/processes.ts');
@@ -115,7 +124,7 @@ test('Prefect becoming unreachable shows on the page, which recovers when it is 
 	let proxy = await startCountingProxy(upstream.origin, port);
 	const flowdeck = await startFlowdeck({ PREFECT_API_URL: `${proxy.url}/api`, FLOWDECK_READ_RETRIES: '0' });
 	try {
-		const run = await startFanOut({ tables: 4, seconds: 2, fail_tables: [] });
+		const run = await startFanOut({ ...run4x2, fail_tables: [] });
 		await openLive(page, `${flowdeck.url}/runs/${run.id}`);
 		await expect(page.getByTestId('live-status')).toHaveAttribute('data-status', 'live');
 		await proxy.close();
@@ -123,7 +132,7 @@ test('Prefect becoming unreachable shows on the page, which recovers when it is 
 		await expect(page.getByTestId('live-status')).toContainText('Prefect unreachable');
 		proxy = await startCountingProxy(upstream.origin, port);
 		await expect(page.getByTestId('live-status')).not.toHaveAttribute('data-status', 'unreachable', { timeout: 60_000 });
-		await expect(page.getByTestId('run-finished')).toContainText('Completed', { timeout: 150_000 });
+		await expect(page.getByTestId('run-finished')).toContainText('Completed', { timeout: runBudgetMs(run4x2) });
 		await expect(page.getByTestId('fanout-progress')).toHaveAttribute('data-done', '4');
 	} finally {
 		await flowdeck.stop();

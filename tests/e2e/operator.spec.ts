@@ -9,13 +9,14 @@ import { fanOutRuns, loadRunTree } from '#lib/server/run-tree.ts';
 import { start, waitFor, type Managed } from '../../scripts/lib/processes.ts';
 import { python, repoRoot } from '../../scripts/lib/python.ts';
 import { testApiUrl, testPrefect, waitForFinalTree } from '../helpers/stack.ts';
-import { seed, startFanOut, startTaskParallel, tomorrow, uniqueTag, waitForState, type Seeded } from './seed.ts';
+import { runBudgetMs, testBudgetMs } from '../helpers/timing.ts';
+import { seed, seedBudgetMs, startFanOut, startTaskParallel, tomorrow, uniqueTag, waitForState, type Seeded } from './seed.ts';
 import { LAPTOP, openLive, screenshot } from './shots.ts';
 
 let seeded: Seeded;
 
 test.beforeAll(async () => {
-	test.setTimeout(240_000);
+	test.setTimeout(seedBudgetMs);
 	seeded = await seed();
 });
 
@@ -38,8 +39,11 @@ const acceptNextDialog = (page: Page) => page.once('dialog', (dialog) => void di
 /** A run of a deployment scheduled for tomorrow: nothing picks it up, so tests can change it at will. */
 const parkedRun = (tag: string) => startTaskParallel({ tables: 1, seconds: 1 }, { tags: [tag], state: tomorrow() });
 
+/** One in-process flow, or one run of one table: a Python process and a few calls. */
+const ONE_RUN_MS = runBudgetMs({ tables: 1, seconds: 1 });
+
 test('resume: a flow paused in its own process goes on and completes', async ({ page }) => {
-	test.setTimeout(180_000);
+	test.setTimeout(testBudgetMs(ONE_RUN_MS, ONE_RUN_MS));
 	const prefect = testPrefect();
 	const name = uniqueTag('pausing');
 	let flow: Managed | undefined;
@@ -48,14 +52,14 @@ test('resume: a flow paused in its own process goes on and completes', async ({ 
 		const paused = await waitFor('the fixture flow to pause', async () => {
 			const [run] = await prefect.flowRuns.filter({ flow_runs: { name: { any_: [name] } }, limit: 1 });
 			return run?.state_type === 'PAUSED' ? run : undefined;
-		}, 120_000, 1000);
+		}, ONE_RUN_MS, 1000);
 		await openLive(page, `/runs/${paused.id}`);
 		await expect(page.getByTestId('state-badge').first()).toHaveText('Paused');
 		await screenshot(page, 'run-paused', false);
 		await page.getByRole('button', { name: 'Resume' }).click();
 		await expect(page.getByTestId('form-message')).toContainText('Resumed');
 		// The paused process notices and finishes the flow.
-		await waitForState(paused.id, ['COMPLETED'], 60_000);
+		await waitForState(paused.id, ['COMPLETED'], ONE_RUN_MS);
 		await expect(page.getByTestId('state-badge').first()).toHaveText('Completed', { timeout: 30_000 });
 	} finally {
 		await flow?.stop();
@@ -63,10 +67,10 @@ test('resume: a flow paused in its own process goes on and completes', async ({ 
 });
 
 test('retry in place: the same failed run goes back to AwaitingRetry, runs again and keeps its id', async ({ page }) => {
-	test.setTimeout(240_000);
+	test.setTimeout(testBudgetMs(ONE_RUN_MS, ONE_RUN_MS));
 	const prefect = testPrefect();
 	const run = await startTaskParallel({ tables: 1, seconds: 1, fail_tables: [1] }, { tags: [uniqueTag('retry')] });
-	await waitForState(run.id, ['FAILED']);
+	await waitForState(run.id, ['FAILED'], ONE_RUN_MS);
 	await openLive(page, `/runs/${run.id}`);
 	await page.getByRole('button', { name: 'Retry', exact: true }).click();
 	await expect(page.getByTestId('form-message')).toHaveText('Retrying in place: the run is AwaitingRetry until a worker picks it up.');
@@ -74,16 +78,17 @@ test('retry in place: the same failed run goes back to AwaitingRetry, runs again
 	await waitFor('the retried run to run again and fail', async () => {
 		const again = await prefect.flowRuns.get(run.id);
 		return again.state_type === 'FAILED' && again.run_count >= 2 ? again : undefined;
-	}, 180_000, 1000);
+	}, ONE_RUN_MS, 1000);
 	const states = await prefect.flowRuns.states(run.id);
 	expect(states.map((state) => state.name)).toContain('AwaitingRetry');
 });
 
 test('retry failed children in place: only the failed tables run again, in the same tree', async ({ page }) => {
-	test.setTimeout(300_000);
+	const fanOut = runBudgetMs({ tables: 2, seconds: 1 });
+	test.setTimeout(testBudgetMs(fanOut, ONE_RUN_MS));
 	const prefect = testPrefect();
 	const run = await startFanOut({ tables: 2, seconds: 1, fail_tables: [2] }, { tags: [uniqueTag('retry-children')] });
-	const before = await waitForFinalTree(run.id);
+	const before = await waitForFinalTree(run.id, fanOut);
 	const tables = fanOutRuns(before);
 	const failed = tables.filter((table) => table.state_type === 'FAILED');
 	expect(failed).toHaveLength(1);
@@ -93,7 +98,7 @@ test('retry failed children in place: only the failed tables run again, in the s
 	const retried = await waitFor('the failed table to run again', async () => {
 		const again = await prefect.flowRuns.get(failed[0]!.id);
 		return isDone(again.state_type) && again.run_count >= 2 ? again : undefined;
-	}, 240_000, 1000);
+	}, ONE_RUN_MS, 1000);
 	expect(retried.id).toBe(failed[0]!.id);
 	// Still two tables, the completed one untouched: nothing new was started.
 	const after = await loadRunTree(prefect, run.id);
@@ -114,7 +119,7 @@ test('mark as: a run stuck in Running with no process is marked Crashed, with th
 	await form.getByLabel('Reason').fill('worker host lost');
 	acceptNextDialog(page);
 	await form.getByRole('button', { name: 'Mark' }).click();
-	await expect(page.getByTestId('form-message')).toHaveText('Marked the run Crashed.');
+	await expect(page.getByTestId('form-message')).toHaveText(`Marked ${run.name} Crashed.`);
 	const after = await prefect.flowRuns.get(run.id);
 	expect(after.state_type).toBe('CRASHED');
 	expect(after.state?.message).toBe('worker host lost');
@@ -198,7 +203,7 @@ test.describe('without JavaScript', () => {
 		const form = page.getByRole('form', { name: 'Mark as' });
 		await form.getByLabel('Mark as').selectOption('CANCELLED');
 		await form.getByRole('button', { name: 'Mark' }).click();
-		await expect(page.getByTestId('form-message')).toHaveText('Marked the run Cancelled.');
+		await expect(page.getByTestId('form-message')).toHaveText(`Marked ${run.name} Cancelled.`);
 		expect((await prefect.flowRuns.get(run.id)).state_type).toBe('CANCELLED');
 	});
 });
@@ -219,7 +224,8 @@ test('copy to new run: the deployment form comes prefilled from the run, and the
 });
 
 test('a deployment schedule: upcoming runs shown, paused (confirmed: Prefect deletes them) and resumed', async ({ page }) => {
-	test.setTimeout(240_000);
+	// Prefect's scheduler service runs every 60 s.
+	test.setTimeout(testBudgetMs(180_000));
 	const prefect = testPrefect();
 	const flow = await prefect.flows.get(seeded.completed.flow_id);
 	const name = uniqueTag('scheduled');

@@ -2,13 +2,13 @@
 import { expect, test } from '@playwright/test';
 import { ORCHESTRATOR, TABLE_CHILD, TASK_PARALLEL } from '#lib/prefect/deployments.ts';
 import { testPrefect } from '../helpers/stack.ts';
-import { seed, type Seeded } from './seed.ts';
+import { seed, seedBudgetMs, type Seeded } from './seed.ts';
 import { LAPTOP, PHONE, screenshot } from './shots.ts';
 
 let seeded: Seeded;
 
 test.beforeAll(async () => {
-	test.setTimeout(240_000);
+	test.setTimeout(seedBudgetMs);
 	seeded = await seed();
 });
 

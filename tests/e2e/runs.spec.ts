@@ -5,13 +5,14 @@ import { RERUN_TAG_PREFIX } from '#lib/server/run-actions.ts';
 import { fanOutRuns, loadRunTree } from '#lib/server/run-tree.ts';
 import { waitFor } from '../../scripts/lib/processes.ts';
 import { testPrefect } from '../helpers/stack.ts';
-import { seed, startFanOut, startTaskParallel, tomorrow, uniqueTag, waitForState, type Seeded } from './seed.ts';
+import { runBudgetMs, testBudgetMs } from '../helpers/timing.ts';
+import { seed, seedBudgetMs, startFanOut, startTaskParallel, tomorrow, uniqueTag, waitForState, type Seeded } from './seed.ts';
 import { LAPTOP, openLive, screenshot } from './shots.ts';
 
 let seeded: Seeded;
 
 test.beforeAll(async () => {
-	test.setTimeout(240_000);
+	test.setTimeout(seedBudgetMs);
 	seeded = await seed();
 });
 
@@ -105,14 +106,16 @@ test.describe('without JavaScript', () => {
 });
 
 test('cancel with all subflow runs stops a running fan-out and its children in Prefect', async ({ page }) => {
-	test.setTimeout(180_000);
+	const tablesStarted = runBudgetMs({ tables: 2, seconds: 0 });
+	const cancelled = 120_000; // the worker notices the cancellation and stops the process
+	test.setTimeout(testBudgetMs(tablesStarted, cancelled));
 	const prefect = testPrefect();
 	const run = await startFanOut({ tables: 2, seconds: 60, fail_tables: [] }, { tags: [uniqueTag('cancel')] });
 	// Wait until the tables exist, so there are descendants to cancel.
 	await waitFor('the fan-out to start its tables', async () => {
 		const tree = await loadRunTree(prefect, run.id);
 		return tree.levels.length >= 2 && fanOutRuns(tree).length === 2 ? tree : undefined;
-	}, 120_000, 1000);
+	}, tablesStarted, 1000);
 
 	await page.goto(`/runs/${run.id}`);
 	await expect(page.getByLabel('with all subflow runs')).toBeChecked();
@@ -126,7 +129,7 @@ test('cancel with all subflow runs stops a running fan-out and its children in P
 	for (const each of [tree.root, ...tree.levels.flat()]) expect(['CANCELLING', 'CANCELLED', 'COMPLETED', 'FAILED', 'CRASHED'], each.name).toContain(each.state_type);
 	for (const each of [tree.root, ...fanOutRuns(tree)]) expect(['CANCELLING', 'CANCELLED'], each.name).toContain(each.state_type);
 	// The worker stops the process and Prefect records the end.
-	await waitForState(run.id, ['CANCELLED']);
+	await waitForState(run.id, ['CANCELLED'], cancelled);
 	await page.reload();
 	await expect(page.getByTestId('state-badge').first()).toHaveText('Cancelled');
 });

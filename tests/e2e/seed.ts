@@ -9,6 +9,7 @@ import type { FlowRun, NewFlowRun, StateType } from '#lib/prefect/schemas.ts';
 import type { RunTree } from '#lib/server/run-tree.ts';
 import { waitFor } from '../../scripts/lib/processes.ts';
 import { testPrefect, waitForFinalTree } from '../helpers/stack.ts';
+import { runBudgetMs, testBudgetMs } from '../helpers/timing.ts';
 
 /** A tag only this test's runs carry, so a view of them is exact whatever else is on the server. */
 export const uniqueTag = (what: string) => `e2e-${what}-${randomUUID().slice(0, 8)}`;
@@ -46,14 +47,19 @@ export interface Seeded {
 
 let seeded: Promise<Seeded> | undefined;
 
+const SEED_RUNS = { completed: { tables: 2, seconds: 1 }, fanOut: { tables: 4, seconds: 1, fail_tables: [2, 4] } };
+
+/** The timeout of a hook or test that calls seed(): the seeded runs finish side by side. */
+export const seedBudgetMs = testBudgetMs(Math.max(runBudgetMs(SEED_RUNS.completed), runBudgetMs(SEED_RUNS.fanOut)));
+
 /** Started one after the other, then awaited together; the same runs for every spec of this worker. */
 export function seed(): Promise<Seeded> {
 	seeded ??= (async () => {
 		const tag = uniqueTag('seed');
-		const completed = await startTaskParallel({ tables: 2, seconds: 1 }, { tags: [tag] });
-		const fanOut = await startFanOut({ tables: 4, seconds: 1, fail_tables: [2, 4] }, { tags: [tag] });
+		const completed = await startTaskParallel(SEED_RUNS.completed, { tags: [tag] });
+		const fanOut = await startFanOut(SEED_RUNS.fanOut, { tags: [tag] });
 		const scheduled = await startTaskParallel({ tables: 1, seconds: 1 }, { tags: [tag], state: tomorrow() });
-		const [completedTree, fanOutTree] = await Promise.all([waitForFinalTree(completed.id), waitForFinalTree(fanOut.id)]);
+		const [completedTree, fanOutTree] = await Promise.all([waitForFinalTree(completed.id, runBudgetMs(SEED_RUNS.completed)), waitForFinalTree(fanOut.id, runBudgetMs(SEED_RUNS.fanOut))]);
 		return { completed: completedTree.root, fanOut: fanOutTree, scheduled, tag };
 	})();
 	return seeded;

@@ -4,6 +4,7 @@
  * check nothing upstream ever reaches the browser.
  */
 import { existsSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { freePort, run, start, waitFor } from '../../scripts/lib/processes.ts';
 import { repoRoot } from '../../scripts/lib/python.ts';
@@ -107,3 +108,20 @@ export class Visitor {
 export const header = (response: Recorded, name: string): string | undefined => response.headers.find(([key]) => key === name.toLowerCase())?.[1];
 
 export const setCookies = (response: Recorded): string[] => response.headers.filter(([key]) => key === 'set-cookie').map(([, value]) => value);
+
+/**
+ * One request with headers fetch will not send as given (a forged Host, a raw body with any content type), as a
+ * DNS-rebinding page or a broken client would; answers the status and body.
+ */
+export function rawRequest(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+	return new Promise((resolve, reject) => {
+		const request = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers }, (response) => {
+			const chunks: Buffer[] = [];
+			response.on('data', (chunk: Buffer) => chunks.push(chunk));
+			response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
+			response.on('error', reject);
+		});
+		request.on('error', reject);
+		request.end(options.body);
+	});
+}

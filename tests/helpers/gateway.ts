@@ -16,7 +16,20 @@ export const shapes = {
 	/** 200 + one cookie, fields username/password. */
 	a: { template: 'shape-a.conf', loginPath: '/login', logoutPath: '/logout', usernameField: 'username', passwordField: 'password', cookies: ['gw_session'] },
 	/** 302 after login + two cookies (one scoped to /api), fields user/pass, /api also needs the API key. */
-	b: { template: 'shape-b.conf', loginPath: '/auth/sign-in', logoutPath: '/auth/sign-out', usernameField: 'user', passwordField: 'pass', cookies: ['wb_session', 'wb_route'] }
+	b: { template: 'shape-b.conf', loginPath: '/auth/sign-in', logoutPath: '/auth/sign-out', usernameField: 'user', passwordField: 'pass', cookies: ['wb_session', 'wb_route'] },
+	/**
+	 * 302 after login + two cookies set in a changing order, both needed by /api; fields login/secret; an expired
+	 * session on /api is a 302 to an HTML sign-in page; every answer sets a fresh anonymous session cookie.
+	 */
+	c: {
+		template: 'shape-c.conf',
+		loginPath: '/sso/authenticate',
+		logoutPath: '/sso/sign-out',
+		usernameField: 'login',
+		passwordField: 'secret',
+		cookies: ['wc_session', 'wc_node'],
+		files: { 'sign-in.html': 'shape-c-sign-in.html' }
+	}
 } as const;
 
 export type GatewayShape = keyof typeof shapes;
@@ -45,6 +58,10 @@ export interface Gateway {
 	logins: () => Promise<{ succeeded: number; failed: number }>;
 	/** Requests to the logout URL the gateway has answered. */
 	logouts: () => Promise<number>;
+	/** Requests with this method and path (no query) the gateway has answered. */
+	requests: (method: string, path: string) => Promise<number>;
+	/** Ends every workbench session at once: restarts on the same port with a new session key (cookies stop being valid). */
+	endSessions: () => Promise<void>;
 	stop: () => Promise<void>;
 }
 
@@ -77,6 +94,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 	try {
 		if (options.shape === 'b' && !options.apiKey) throw new Error('gateway shape (b) needs an apiKey');
 		writeFileSync(join(root, 'common.conf'), render('common.conf'));
+		for (const [name, asset] of Object.entries('files' in shape ? shape.files : {})) writeFileSync(join(root, name), readFileSync(join(assets, asset)));
 		const configPath = join(root, 'httpd.conf');
 		writeFileSync(configPath, render(shape.template));
 		writeFileSync(join(root, 'passphrase'), `${crypto.randomUUID()}\n`, { mode: 0o600 });
@@ -85,16 +103,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 			await run('htpasswd', [index === 0 ? '-cbB' : '-bB', users, user, password], { quiet: true });
 		}
 		if (asRoot) chmodSync(users, 0o644);
-		const output: string[] = [];
-		httpd = start(apache, ['-f', configPath, '-DFOREGROUND'], { prefix: '', onLine: (line) => output.push(line) });
 		const origin = `http://127.0.0.1:${port}`;
-		await Promise.race([
-			waitFor('the gateway to answer', async () => ((await fetch(`${origin}/`)).status > 0 ? true : undefined), 15_000, 100),
-			httpd.exited.then((code) => {
-				const log = existsSync(join(root, 'error.log')) ? readFileSync(join(root, 'error.log'), 'utf8') : '';
-				throw new Error(`apache2 exited during start-up (exit ${code}):\n${[...output, log].join('\n')}`);
-			})
-		]);
+		const launch = async () => {
+			const output: string[] = [];
+			const started = start(apache, ['-f', configPath, '-DFOREGROUND'], { prefix: '', onLine: (line) => output.push(line) });
+			httpd = started;
+			await Promise.race([
+				waitFor('the gateway to answer', async () => ((await fetch(`${origin}/`).catch(() => undefined))?.status ? true : undefined), 15_000, 100),
+				started.exited.then((code) => {
+					const log = existsSync(join(root, 'error.log')) ? readFileSync(join(root, 'error.log'), 'utf8') : '';
+					throw new Error(`apache2 exited during start-up (exit ${code}):\n${[...output, log].join('\n')}`);
+				})
+			]);
+		};
+		await launch();
 		const accessLog = () => readFileSync(join(root, 'access.log'), 'utf8').split('\n');
 		// Apache writes a request's log line after the response has gone out: before counting, send a marker
 		// request and wait for its line, so the lines of every request answered earlier are in the file.
@@ -120,6 +142,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 			cookieNames: shape.cookies,
 			logins,
 			logouts: async () => (await answered('POST', shape.logoutPath)).length,
+			requests: async (method, path) => (await answered(method, path)).length,
+			endSessions: async () => {
+				await httpd?.stop();
+				writeFileSync(join(root, 'passphrase'), `${crypto.randomUUID()}\n`, { mode: 0o600 });
+				await launch();
+			},
 			stop
 		};
 	} catch (error) {

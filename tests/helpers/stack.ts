@@ -1,7 +1,8 @@
 /** Access to the real stack scripts/test-all.ts started for integration tests. */
+import { randomUUID } from 'node:crypto';
 import { createPrefectClient } from '#lib/prefect/client.ts';
 import { loadRunTree, treeIsFinal, type RunTree } from '#lib/server/run-tree.ts';
-import { waitFor } from '../../scripts/lib/processes.ts';
+import { sleep, waitFor } from '../../scripts/lib/processes.ts';
 
 export function testApiUrl(): string {
 	const url = process.env.FLOWDECK_TEST_API_URL;
@@ -9,9 +10,48 @@ export function testApiUrl(): string {
 	return url;
 }
 
-export const testPrefect = () => createPrefectClient({ apiUrl: testApiUrl() });
+/** Connection failures a loaded machine produces; the request is sent again. */
+const TRANSIENT = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const SETUP_ATTEMPTS = 6;
 
-export async function waitForFinalTree(runId: string, timeoutMs = 150_000): Promise<RunTree> {
+const transient = (error: unknown): boolean => {
+	const cause = (error as { cause?: { code?: string; cause?: { code?: string } } }).cause;
+	return TRANSIENT.has(cause?.code ?? cause?.cause?.code ?? '');
+};
+
+/** Flow run creations get an idempotency key: a creation sent again after a reset gives the run made the first time. */
+const createsRun = (request: Request) => request.method === 'POST' && /\/(deployments\/[^/]+\/create_flow_run|flow_runs\/)$/.test(new URL(request.url).pathname);
+
+/**
+ * fetch for test setup (seeding, triggering, cancelling): sends a request again when the connection was reset or
+ * refused. Safe for what tests send: reads, forced state changes, upserts, and run creations (idempotency key).
+ */
+async function setupFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+	let request = new Request(input, init);
+	if (createsRun(request)) {
+		const body = (await request.clone().json()) as Record<string, unknown>;
+		request = new Request(request, { body: JSON.stringify({ idempotency_key: randomUUID(), ...body }) });
+	}
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await fetch(request.clone());
+		} catch (error) {
+			if (attempt >= SETUP_ATTEMPTS || !transient(error)) throw error;
+			await sleep(250 * 2 ** attempt);
+		}
+	}
+}
+
+/**
+ * The tests' Prefect client for any API URL: the product's request path (reads retried on network errors, timeouts and
+ * 502/503/504; writes on Prefect's "database busy" 503) with more patience, and every call re-sent after a reset.
+ */
+export const setupPrefect = (apiUrl: string) => createPrefectClient({ apiUrl, readRetries: 5, timeoutMs: 30_000, fetch: setupFetch });
+
+/** setupPrefect for the stack npm test started. */
+export const testPrefect = () => setupPrefect(testApiUrl());
+
+export async function waitForFinalTree(runId: string, timeoutMs: number): Promise<RunTree> {
 	const prefect = testPrefect();
 	return waitFor(`run ${runId} and its descendants to finish`, async () => {
 		const tree = await loadRunTree(prefect, runId);

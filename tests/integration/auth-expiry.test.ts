@@ -43,7 +43,7 @@ describe('per-user session when the workbench session expires', () => {
 		const expired = await browser.get('/?tab=pools');
 		expect(expired.status).toBe(303);
 		const location = header(expired, 'location')!;
-		expect(location).toBe('/login?next=%2F%3Ftab%3Dpools&expired=1');
+		expect(location).toBe('/login?next=%2F%3Ftab%3Dpools&expired=workbench');
 		expect(browser.cookies.has('flowdeck-session')).toBe(false);
 
 		const login = await browser.get(location);

@@ -38,7 +38,8 @@ describe.each<ProxySetup>([
 	{ name: 'ORIGIN', env: { ORIGIN: 'https://flowdeck.example.test' }, headers: {}, origin: 'https://flowdeck.example.test' },
 	{
 		name: 'PROTOCOL_HEADER/HOST_HEADER',
-		env: { PROTOCOL_HEADER: 'x-forwarded-proto', HOST_HEADER: 'x-forwarded-host' },
+		// The host the proxy names is the one checked: it must be allowed (ORIGIN would allow its own).
+		env: { PROTOCOL_HEADER: 'x-forwarded-proto', HOST_HEADER: 'x-forwarded-host', FLOWDECK_ALLOWED_HOSTS: 'flowdeck.proxy.test' },
 		headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'flowdeck.proxy.test' },
 		origin: 'https://flowdeck.proxy.test'
 	}

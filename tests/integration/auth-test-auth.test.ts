@@ -30,6 +30,7 @@ const testAuth = (env: Record<string, string>, args: string[] = [], stdin = '') 
 
 let a: Gateway;
 let b: Gateway;
+let c: Gateway;
 const via = (gateway: Gateway, extra: Record<string, string> = {}) => ({
 	PREFECT_API_URL: gateway.apiUrl,
 	WORKBENCH_LOGIN_URL: gateway.loginUrl,
@@ -42,10 +43,12 @@ const service = { WORKBENCH_USERNAME: 'svc', WORKBENCH_PASSWORD: users.svc };
 beforeAll(async () => {
 	a = await startGateway({ shape: 'a', upstreamApiUrl: testApiUrl(), users });
 	b = await startGateway({ shape: 'b', upstreamApiUrl: testApiUrl(), users, apiKey });
+	c = await startGateway({ shape: 'c', upstreamApiUrl: testApiUrl(), users });
 });
 afterAll(async () => {
 	await a?.stop();
 	await b?.stop();
+	await c?.stop();
 });
 
 describe('npm run test:auth', () => {
@@ -109,6 +112,27 @@ describe('npm run test:auth', () => {
 		const elsewhere = await testAuth(via(a, { ...service, PREFECT_API_URL: a.apiUrl.replace('127.0.0.1', 'localhost') }));
 		expect(elsewhere.output).toContain('✗ none of the 1 cookie(s) the workbench set apply to PREFECT_API_URL');
 		expect(elsewhere.code).toBe(1);
+	});
+
+	it('tells a wrong login URL, wrong field names and a wrong password apart by the sign-in page (gateway c)', async () => {
+		const ok = await testAuth(via(c, service));
+		expect(ok.output).toContain('2 cookie(s) kept');
+		expect(ok.code).toBe(0);
+
+		// This gateway answers 403 to a POST at another path and 401 to unknown fields, like a wrong password.
+		const wrongUrl = await testAuth(via(c, { ...service, WORKBENCH_LOGIN_URL: `${c.origin}/sso/login` }));
+		expect(wrongUrl.output).toContain(`✗ sign-in failed: wrong WORKBENCH_LOGIN_URL: the sign-in form on ${c.origin}/sso/sign-in posts to ${c.loginUrl}, not to WORKBENCH_LOGIN_URL`);
+		expect(wrongUrl.code).toBe(1);
+
+		const wrongFields = await testAuth(via(c, { ...service, WORKBENCH_USERNAME_FIELD: 'username', WORKBENCH_PASSWORD_FIELD: 'password' }));
+		expect(wrongFields.output).toContain('✗ sign-in failed: wrong field names:');
+		expect(wrongFields.output).toContain('has no field username or password (its fields: login, secret): set WORKBENCH_USERNAME_FIELD=login WORKBENCH_PASSWORD_FIELD=secret');
+		expect(wrongFields.code).toBe(1);
+
+		const wrongPassword = await testAuth(via(c, { WORKBENCH_USERNAME: 'svc', WORKBENCH_PASSWORD: 'not-the-password' }));
+		expect(wrongPassword.output).toContain('✗ sign-in refused: wrong username or password (the sign-in form on');
+		expect(wrongPassword.code).toBe(1);
+		for (const { output } of [ok, wrongUrl, wrongFields, wrongPassword]) for (const secret of [users.svc, 'not-the-password', 'wc_session=']) expect(output).not.toContain(secret);
 	});
 
 	it('never prints a password, cookie or key', async () => {

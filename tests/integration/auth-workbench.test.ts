@@ -124,7 +124,8 @@ describe.each<GatewayShape>(['a', 'b'])('workbench sign-in per user, gateway sha
 		replay.cookies.set('flowdeck-session', id);
 		const refused = await replay.get('/');
 		expect(refused.status).toBe(303);
-		expect(header(refused, 'location')).toBe('/login');
+		// The store no longer knows it: Flowdeck's own session ended.
+		expect(header(refused, 'location')).toBe('/login?expired=flowdeck');
 		// Sign-out is never a GET: /login only shows the form.
 		expect((await replay.get('/login?/signOut')).status).toBe(200);
 	});

@@ -3,9 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { ORCHESTRATOR } from '#lib/prefect/deployments.ts';
 import { fanOutRuns } from '#lib/server/run-tree.ts';
 import { maxOverlap, testPrefect, waitForFinalTree } from '../helpers/stack.ts';
+import { runBudgetMs, testBudgetMs } from '../helpers/timing.ts';
 
 const prefect = testPrefect();
 const LIMIT = 3; // PREFECT_CONCURRENCY_LIMIT of the test stack's `database` tag
+const SIX = { tables: 6, seconds: 1 };
+const budget = { timeout: testBudgetMs(runBudgetMs(SIX)) };
 
 async function trigger(parameters: { tables: number; seconds: number; fail_tables: number[] }) {
 	const deployment = await prefect.deployments.byName(ORCHESTRATOR.flow, ORCHESTRATOR.deployment);
@@ -13,9 +16,9 @@ async function trigger(parameters: { tables: number; seconds: number; fail_table
 }
 
 describe('distributed ETL on 2 workers', () => {
-	it('fans out 6 tables, completes them all, and never runs more than the limit of database tasks at once', async () => {
-		const run = await trigger({ tables: 6, seconds: 1, fail_tables: [] });
-		const tree = await waitForFinalTree(run.id);
+	it('fans out 6 tables, completes them all, and never runs more than the limit of database tasks at once', budget, async () => {
+		const run = await trigger({ ...SIX, fail_tables: [] });
+		const tree = await waitForFinalTree(run.id, runBudgetMs(SIX));
 
 		expect(tree.root.state_type).toBe('COMPLETED');
 		const phases = tree.levels[0] ?? [];
@@ -36,9 +39,9 @@ describe('distributed ETL on 2 workers', () => {
 		expect(most).toBeGreaterThanOrEqual(2); // the tables really ran in parallel across workers
 	});
 
-	it('ends Failed naming the failing table while the other tables still complete', async () => {
-		const run = await trigger({ tables: 6, seconds: 1, fail_tables: [2] });
-		const tree = await waitForFinalTree(run.id);
+	it('ends Failed naming the failing table while the other tables still complete', budget, async () => {
+		const run = await trigger({ ...SIX, fail_tables: [2] });
+		const tree = await waitForFinalTree(run.id, runBudgetMs(SIX));
 
 		expect(tree.root.state_type).toBe('FAILED');
 		expect(tree.root.state?.message ?? '').toMatch(/\b2\b/);

@@ -29,7 +29,8 @@ describe('live list streams', () => {
 
 	beforeAll(async () => {
 		proxy = await startCountingProxy(new URL(testApiUrl()).origin, await freePort());
-		flowdeck = await startFlowdeck({ PREFECT_API_URL: `${proxy.url}/api`, FLOWDECK_LIVE_ACTIVE_MS: '60000', FLOWDECK_LIVE_IDLE_MS: '300000' });
+		// Shared reads off: these tests count the pollers' own requests, which single flight would otherwise blur.
+		flowdeck = await startFlowdeck({ PREFECT_API_URL: `${proxy.url}/api`, FLOWDECK_LIVE_ACTIVE_MS: '60000', FLOWDECK_LIVE_IDLE_MS: '300000', FLOWDECK_SHARED_READS: 'off' });
 	});
 	afterAll(async () => {
 		await flowdeck?.stop();

@@ -18,7 +18,8 @@ let streamUrl: string;
 
 beforeAll(async () => {
 	proxy = await startCountingProxy(new URL(testApiUrl()).origin, await freePort());
-	flowdeck = await startFlowdeck({ PREFECT_API_URL: `${proxy.url}/api` });
+	// Shared reads off: these tests count the pollers' own requests, which single flight would otherwise blur.
+	flowdeck = await startFlowdeck({ PREFECT_API_URL: `${proxy.url}/api`, FLOWDECK_SHARED_READS: 'off' });
 	const flow = await prefect.flows.create('it-live-stream');
 	// Running with no worker behind it: it stays Running, so its feed polls at the active pace.
 	runId = (await prefect.flowRuns.create(flow.id, { name: 'it-live-watched', state: { type: 'RUNNING', name: 'Running' } })).id;

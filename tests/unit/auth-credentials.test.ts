@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createAuth, sessionCredentials, sharedCredentials } from '#lib/auth/auth.ts';
+import { createAuth, endingOf, endSession, sessionCredentials, sessionEnded, sharedCredentials } from '#lib/auth/auth.ts';
 import { mergeCookies } from '#lib/auth/cookies.ts';
 import { PrefectError } from '#lib/prefect/errors.ts';
 import { parseConfig } from '#lib/server/config.ts';
@@ -37,5 +37,19 @@ describe('upstream credentials of a signed-in user', () => {
 	it('without a service account, shared credentials are just the API key', async () => {
 		expect(await sharedCredentials(createAuth(cfg)).headers!()).toEqual({ authorization: 'Bearer k1' });
 		expect(await sharedCredentials(createAuth(parseConfig({}))).headers!()).toEqual({});
+	});
+});
+
+describe('ended sessions', () => {
+	it('remember which session ended, so every request and stream of it says the same', async () => {
+		const auth = createAuth(cfg);
+		const expired = await auth.sessions.create('alice', new Map());
+		const signedOut = await auth.sessions.create('bob', new Map());
+		await endSession(auth, expired.id, 'workbench');
+		await auth.sessions.destroy(signedOut.id);
+		expect(endingOf(auth, expired.id)).toBe('workbench');
+		expect(endingOf(auth, signedOut.id)).toBe('flowdeck');
+		expect(await sessionEnded(auth, expired)).toBe('workbench');
+		expect(await sessionEnded(auth, signedOut)).toBe('flowdeck');
 	});
 });

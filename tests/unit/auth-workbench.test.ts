@@ -7,7 +7,8 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cookieHeader, type CookieJar } from '#lib/auth/cookies.ts';
 import { createServiceAccount } from '#lib/auth/service-account.ts';
-import { createWorkbenchClient, hiddenFieldValue, WorkbenchError } from '#lib/auth/workbench.ts';
+import { checkLoginForm, formFieldValue, loginForms } from '#lib/auth/login-form.ts';
+import { createWorkbenchClient, WorkbenchError } from '#lib/auth/workbench.ts';
 import { PrefectError } from '#lib/prefect/errors.ts';
 
 const LOGIN = 'http://wb.test/sso/login';
@@ -104,9 +105,31 @@ describe('workbench sign-in client', () => {
 	});
 
 	it('finds hidden field values whatever the attribute order and quoting', () => {
-		expect(hiddenFieldValue(`<input name='t' value='a"b'>`, 't')).toBe('a"b');
-		expect(hiddenFieldValue('<INPUT value=x1 NAME=t>', 't')).toBe('x1');
-		expect(hiddenFieldValue('<input name="other" value="x">', 't')).toBeUndefined();
+		const form = (inner: string) => `<form method="post">${inner}</form>`;
+		expect(formFieldValue(form(`<input name='t' value='a"b'>`), 't')).toBe('a"b');
+		expect(formFieldValue(form('<INPUT value=x1 NAME=t>'), 't')).toBe('x1');
+		expect(formFieldValue(form('<input name="other" value="x">'), 't')).toBeUndefined();
+	});
+
+	it('decodes every character reference, as a browser does (Go html/template writes + as &#43;)', () => {
+		expect(formFieldValue('<form><input type="hidden" name="csrf" value="ab&#43;cd&#x2F;ef&#61;&#61;"></form>', 'csrf')).toBe('ab+cd/ef==');
+		expect(formFieldValue('<form><input name="csrf" value="&amp;&lt;&gt;&quot;&apos;&nbsp;&eacute;"></form>', 'csrf')).toBe('&<>"\'\u00a0\u00e9');
+	});
+
+	it('ignores fields inside comments, scripts and templates: the real form wins', () => {
+		const html = `<!-- <form><input name="csrf" value="stale"></form> -->
+			<script>document.write('<form><input name="csrf" value="scripted"></form>')</script>
+			<template><form><input name="csrf" value="inert"></form></template>
+			<form method="post" action="/sso/authenticate"><input type="hidden" name="csrf" value="real"></form>`;
+		expect(formFieldValue(html, 'csrf')).toBe('real');
+	});
+
+	it('lists the forms with their resolved action, method and field names', () => {
+		const forms = loginForms('<form method=POST action="../authenticate"><input name=login><input name=secret type=password><button>Go</button></form><form action="/search"><input name=q></form>', 'http://wb.test/sso/sign-in/page');
+		expect(forms).toEqual([
+			{ action: 'http://wb.test/sso/authenticate', method: 'post', fields: [{ name: 'login', type: 'text', value: '' }, { name: 'secret', type: 'password', value: '' }] },
+			{ action: 'http://wb.test/search', method: 'get', fields: [{ name: 'q', type: 'text', value: '' }] }
+		]);
 	});
 });
 
@@ -159,5 +182,30 @@ describe('service account', () => {
 		expect(error).toMatchObject({ kind: 'unauthorized', message: expect.stringContaining('service-account sign-in failed') });
 		fail = false;
 		expect((await account.current()).jar.get('sid')?.value).toBe('ok');
+	});
+});
+
+describe('sign-in page check (npm run test:auth)', () => {
+	const page = 'http://wb.test/sso/sign-in';
+	const html = '<!-- <form action="/old"><input name="user"><input name="pass" type="password"></form> --><form method="post" action="/sso/authenticate"><input name="login"><input name="secret" type="password"></form>';
+	const settings = { loginUrl: 'http://wb.test/sso/authenticate', usernameField: 'login', passwordField: 'secret' };
+
+	it('says the settings match the form', () => {
+		expect(checkLoginForm(html, page, settings).verdict).toBe('match');
+	});
+
+	it('names the form target when WORKBENCH_LOGIN_URL is another URL', () => {
+		expect(checkLoginForm(html, page, { ...settings, loginUrl: 'http://wb.test/old' })).toEqual({
+			verdict: 'login-url',
+			message: 'the sign-in form on http://wb.test/sso/sign-in posts to http://wb.test/sso/authenticate, not to WORKBENCH_LOGIN_URL: set WORKBENCH_LOGIN_URL=http://wb.test/sso/authenticate'
+		});
+	});
+
+	it('names the real field names when the configured ones are not on the form', () => {
+		expect(checkLoginForm(html, page, { ...settings, usernameField: 'username' })).toMatchObject({ verdict: 'field-names', message: expect.stringContaining('has no field username (its fields: login, secret): set WORKBENCH_USERNAME_FIELD=login WORKBENCH_PASSWORD_FIELD=secret') });
+	});
+
+	it('finds no form on a page without a password field', () => {
+		expect(checkLoginForm('<form><input name="q"></form>', page, settings).verdict).toBe('no-form');
 	});
 });

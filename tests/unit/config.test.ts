@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { authModeOf, authSummary, describeAuthMode } from '#lib/auth/mode.ts';
-import { ConfigError, parseConfig, prefectProcessEnv } from '#lib/server/config.ts';
+import { ConfigError, parseConfig, prefectDatabase, prefectProcessEnv } from '#lib/server/config.ts';
 
 describe('parseConfig', () => {
 	it('gives the embedded defaults for an empty environment', () => {
@@ -31,6 +31,32 @@ describe('parseConfig', () => {
 		expect(problems).toMatch(/PORT/);
 		expect(problems).toMatch(/PREFECT_CONCURRENCY_LIMIT/);
 		expect(problems).not.toMatch(/secret-host/);
+	});
+
+	it('refuses a Redis session store without a secret of 32+ characters, never echoing the URL or the secret', () => {
+		const problemsOf = (env: Record<string, string>) => {
+			try {
+				parseConfig(env);
+				return '';
+			} catch (error) {
+				return (error as ConfigError).problems.join('\n');
+			}
+		};
+		expect(problemsOf({ FLOWDECK_SESSION_STORE: 'redis://:hunter2@127.0.0.1:6379/0' })).toMatch(/FLOWDECK_SESSION_SECRET: required/);
+		const short = problemsOf({ FLOWDECK_SESSION_STORE: 'redis://127.0.0.1:6379/0', FLOWDECK_SESSION_SECRET: 'too-short-secret' });
+		expect(short).toMatch(/FLOWDECK_SESSION_SECRET/);
+		expect(short).not.toMatch(/too-short-secret/);
+		expect(problemsOf({ FLOWDECK_SESSION_STORE: 'http://127.0.0.1:6379' })).toMatch(/FLOWDECK_SESSION_STORE/);
+		expect(parseConfig({ FLOWDECK_SESSION_STORE: 'redis://127.0.0.1:6379/0', FLOWDECK_SESSION_SECRET: 'x'.repeat(32) }).FLOWDECK_SESSION_STORE).toBe('redis://127.0.0.1:6379/0');
+		expect(parseConfig({}).FLOWDECK_SESSION_STORE).toBe('memory');
+	});
+
+	it('takes sqlite, postgres or a postgresql+asyncpg URL as the local server database', () => {
+		expect(prefectDatabase(parseConfig({}))).toEqual({ kind: 'sqlite' });
+		expect(prefectDatabase(parseConfig({ FLOWDECK_PREFECT_DATABASE: 'postgres', FLOWDECK_POSTGRES_PORT: '5544' }))).toMatchObject({ kind: 'local-postgres', port: 5544 });
+		const url = 'postgresql+asyncpg://prefect:pw@db.internal:5432/prefect';
+		expect(prefectDatabase(parseConfig({ FLOWDECK_PREFECT_DATABASE: url }))).toEqual({ kind: 'url', url });
+		expect(() => parseConfig({ FLOWDECK_PREFECT_DATABASE: 'mysql://x' })).toThrow(/FLOWDECK_PREFECT_DATABASE/);
 	});
 
 	it('passes the short worker and slot-wait intervals to Prefect processes', () => {

@@ -112,7 +112,7 @@ describe('dashboard feed', () => {
 	const run = (state: StateType, duration: number) => toRunView(wireRun('x', state, { total_run_time: duration }));
 	const dashboard = (at: string, byState: RunStats['byState'], heartbeat: string, duration = 5): Dashboard => ({
 		overview: {
-			apiUrl: 'http://prefect/api', reachable: true, version: '2.13.7', error: null,
+			apiUrl: 'http://prefect/api', reachable: true, version: '2.13.7', support: { level: 'supported', message: null }, error: null,
 			pools: [{ name: 'p', type: 'process', description: null, status: 'ready', concurrencyLimit: null, onlineWorkers: 1, queues: [], workers: [{ name: 'w', online: true, lastHeartbeat: heartbeat }] }]
 		},
 		stats: { buckets: [{ start: at, end: at, counts: byState, late: 0 }], byState, total: Object.values(byState).reduce((a, b) => a + (b ?? 0), 0), late: 0 },

@@ -4,6 +4,7 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPrefectClient } from '#lib/prefect/client.ts';
 import { PrefectError } from '#lib/prefect/errors.ts';
+import { createSharedReads } from '#lib/prefect/request.ts';
 
 const API = 'http://prefect.test/api';
 const server = setupServer();
@@ -77,6 +78,98 @@ describe('Prefect request path', () => {
 		expect(calls).toBe(3);
 	});
 
+	it('keeps sending a write while the database is busy, within the busy-retry budget, then gives up', async () => {
+		let calls = 0;
+		server.use(
+			http.post(`${API}/deployments/d1/create_flow_run`, () => {
+				calls++;
+				return HttpResponse.json({ exception_message: 'Service Unavailable' }, { status: 503 });
+			})
+		);
+		const started = Date.now();
+		const error = await failure(client({ busyRetryMs: 1500 }).deployments.createFlowRun('d1', {}));
+		expect(error.kind).toBe('upstream');
+		expect(error.status).toBe(503);
+		expect(calls).toBeGreaterThan(3); // 200, 400, 800 ms waits (jittered) fit in 1.5 s; 1.6 s more does not
+		expect(Date.now() - started).toBeLessThan(1500 + 1000);
+	});
+
+	it('never re-sends a write on a 503 that does not say the database was busy (it may have been saved)', async () => {
+		let calls = 0;
+		server.use(
+			http.post(`${API}/deployments/d1/create_flow_run`, () => {
+				calls++;
+				return HttpResponse.json({ exception_message: 'Service Unavailable', exception_detail: [{ msg: 'other' }] }, { status: 503 });
+			})
+		);
+		expect((await failure(client({ busyRetryMs: 5000 }).deployments.createFlowRun('d1', {}))).status).toBe(503);
+		expect(calls).toBe(1);
+	});
+
+	it('shares identical reads in flight and for a short time, only within one credential identity', async () => {
+		let calls = 0;
+		server.use(
+			http.post(`${API}/flows/filter`, async () => {
+				calls++;
+				await delay(50);
+				return HttpResponse.json([flow]);
+			})
+		);
+		let clock = 0;
+		const sharedReads = createSharedReads({ ttlMs: 1000, now: () => clock });
+		const alice = client({ sharedReads, shareKey: 'alice' });
+		const results = await Promise.all([alice.flows.filter(), alice.flows.filter(), client({ sharedReads, shareKey: 'alice' }).flows.filter()]);
+		expect(results).toEqual([[flow], [flow], [flow]]);
+		expect(calls).toBe(1);
+		await alice.flows.filter(); // within the second: reused
+		expect(calls).toBe(1);
+		await client({ sharedReads, shareKey: 'bob' }).flows.filter(); // another identity: its own read
+		expect(calls).toBe(2);
+		await client({ sharedReads }).flows.filter(); // no identity: never shared
+		expect(calls).toBe(3);
+		clock = 1000; // expired
+		await alice.flows.filter();
+		expect(calls).toBe(4);
+	});
+
+	it('checks the credentials of every caller of a shared read, and a write clears what is shared', async () => {
+		let reads = 0;
+		server.use(
+			http.post(`${API}/flows/filter`, () => {
+				reads++;
+				return HttpResponse.json([flow]);
+			}),
+			http.post(`${API}/deployments/d1/create_flow_run`, () => HttpResponse.json({ detail: 'gone' }, { status: 404 }))
+		);
+		const sharedReads = createSharedReads({ ttlMs: 60_000 });
+		await client({ sharedReads, shareKey: 's1' }).flows.filter();
+		const ended = client({
+			sharedReads,
+			shareKey: 's1',
+			headers: () => {
+				throw new PrefectError('unauthorized', 'your session ended: sign in again', 401);
+			}
+		});
+		expect((await failure(ended.flows.filter())).kind).toBe('unauthorized');
+		await failure(client({ sharedReads, shareKey: 's1' }).deployments.createFlowRun('d1', {}));
+		await client({ sharedReads, shareKey: 's1' }).flows.filter();
+		expect(reads).toBe(2);
+	});
+
+	it('never keeps a failed read', async () => {
+		let calls = 0;
+		server.use(
+			http.post(`${API}/flows/filter`, () => {
+				calls++;
+				return calls === 1 ? HttpResponse.json({ detail: 'nope' }, { status: 404 }) : HttpResponse.json([flow]);
+			})
+		);
+		const sharedReads = createSharedReads({ ttlMs: 60_000 });
+		await failure(client({ sharedReads, shareKey: 'a' }).flows.filter());
+		expect(await client({ sharedReads, shareKey: 'a' }).flows.filter()).toEqual([flow]);
+		expect(calls).toBe(2);
+	});
+
 	it('maps a slow answer to timeout', async () => {
 		server.use(
 			http.get(`${API}/admin/version`, async () => {
@@ -127,21 +220,7 @@ describe('Prefect request path', () => {
 		expect(error.message).not.toMatch(/hunter2/);
 	});
 
-	it('signs in again once on 401 when the connection can, then retries', async () => {
-		let token = 'old';
-		server.use(http.get(`${API}/admin/version`, ({ request }) => (request.headers.get('authorization') === 'Bearer new' ? HttpResponse.json('2.13.7') : new HttpResponse(null, { status: 401 }))));
-		const prefect = client({
-			headers: () => ({ Authorization: `Bearer ${token}` }),
-			onUnauthorized: async () => {
-				token = 'new';
-				return true;
-			}
-		});
-		expect(await prefect.serverVersion()).toBe('2.13.7');
-	});
-
-	it('treats a redirect to a login page like a 401: one re-sign-in, one retry, then unauthorized', async () => {
-		let signIns = 0;
+	it('maps a redirect to a login page to unauthorized, without following it', async () => {
 		let calls = 0;
 		server.use(
 			http.get(`${API}/admin/version`, () => {
@@ -149,15 +228,10 @@ describe('Prefect request path', () => {
 				return new HttpResponse(null, { status: 302, headers: { location: '/login' } });
 			})
 		);
-		const prefect = client({
-			onUnauthorized: async () => {
-				signIns++;
-				return true;
-			}
-		});
-		const error = await failure(prefect.serverVersion());
+		const error = await failure(client().serverVersion());
 		expect(error.kind).toBe('unauthorized');
-		expect([signIns, calls]).toEqual([1, 2]);
+		expect(error.message).not.toMatch(/sign in again/);
+		expect(calls).toBe(1);
 	});
 
 	it('pages past 200 results', async () => {

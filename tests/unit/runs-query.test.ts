@@ -39,6 +39,18 @@ describe('runs view in the URL', () => {
 		expect(query).toEqual({ ...defaultRunsQuery, states: ['FAILED'] });
 	});
 
+	it.each(['0000-01-01', '9999-12-31', '2024-02-31', '2023-02-29', '-0001-01-01', '+020000-01-01'])('drops the day %s, which Prefect cannot store or which does not exist', (day) => {
+		const query = parseRunsQuery(new URLSearchParams(`range=custom&from=${encodeURIComponent(day)}&to=${encodeURIComponent(day)}`));
+		expect(query.from).toBeNull();
+		expect(query.to).toBeNull();
+	});
+
+	it('keeps the first and last days Prefect can store', () => {
+		const query = parseRunsQuery(new URLSearchParams('range=custom&from=0001-01-01&to=9998-12-31&state=FAILED'));
+		expect([query.from, query.to]).toEqual(['0001-01-01', '9998-12-31']);
+		expect(windowOf(query, new Date())).toEqual({ after: '0001-01-01T00:00:00.000Z', before: '9999-01-01T00:00:00.000Z' });
+	});
+
 	it('ignores from/to unless the range is custom', () => {
 		expect(parseRunsQuery(new URLSearchParams('range=24h&from=2024-05-01')).from).toBeNull();
 	});

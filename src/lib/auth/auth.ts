@@ -7,7 +7,8 @@ import { config, type Config } from '#lib/server/config.ts';
 import { cookieHeader, jarExpired } from './cookies.ts';
 import { authModeOf, type AuthMode } from './mode.ts';
 import { createServiceAccount } from './service-account.ts';
-import { createMemorySessionStore, type Session, type SessionStore } from './session-store.ts';
+import { createMemorySessionStore, sessionShareKey, type Session, type SessionStore } from './session-store.ts';
+import { createRedisSessionStore } from './redis-sessions.ts';
 import { createLoginThrottle, type LoginThrottle } from './throttle.ts';
 import { apiKeyHeaders, jarCredentials, type CookieSource, type UpstreamCredentials } from './upstream.ts';
 import { createWorkbenchClient, signInMessages, WorkbenchError, type WorkbenchClient } from './workbench.ts';
@@ -20,6 +21,8 @@ export interface Auth {
 	workbench?: WorkbenchClient;
 	/** Service-account mode: the shared upstream session. */
 	serviceAccount?: CookieSource;
+	/** Why recently ended sessions ended, by session share key: every stream and page of one session says the same. */
+	endings: Map<string, { end: SessionEnd; at: number }>;
 	now: () => number;
 }
 
@@ -43,9 +46,18 @@ export function createAuth(cfg: Config, now: () => number = Date.now): Auth {
 		now,
 		workbench,
 		serviceAccount: workbench && username && password ? createServiceAccount(() => workbench.signIn(username, password), now) : undefined,
-		sessions: createMemorySessionStore({ idleMs: cfg.FLOWDECK_SESSION_IDLE_MINUTES * 60_000, absoluteMs: cfg.FLOWDECK_SESSION_ABSOLUTE_HOURS * 3_600_000 }, { now }),
+		sessions: sessionStoreFor(cfg, now),
+		endings: new Map(),
 		throttle: createLoginThrottle({ maxFailures: cfg.FLOWDECK_LOGIN_MAX_FAILURES, windowMs: cfg.FLOWDECK_LOGIN_WINDOW_MINUTES * 60_000, now })
 	};
+}
+
+/** The store FLOWDECK_SESSION_STORE names: this process's memory, or Redis shared by every instance. */
+function sessionStoreFor(cfg: Config, now: () => number): SessionStore {
+	const timeouts = { idleMs: cfg.FLOWDECK_SESSION_IDLE_MINUTES * 60_000, absoluteMs: cfg.FLOWDECK_SESSION_ABSOLUTE_HOURS * 3_600_000 };
+	if (cfg.FLOWDECK_SESSION_STORE === 'memory') return createMemorySessionStore(timeouts, { now });
+	// The configuration refuses a Redis store without a secret.
+	return createRedisSessionStore(cfg.FLOWDECK_SESSION_STORE, cfg.FLOWDECK_SESSION_SECRET!, timeouts, { now });
 }
 
 let processAuth: Auth | undefined;
@@ -58,8 +70,9 @@ export function auth(): Auth {
 /** Credentials shared by everyone: the service account's session (and key), the API key, or nothing. */
 export function sharedCredentials(auth: Auth): UpstreamCredentials {
 	const account = auth.serviceAccount;
-	if (!account) return { headers: () => apiKeyHeaders(auth.cfg.PREFECT_API_KEY) };
-	return jarCredentials({ apiUrl: auth.cfg.PREFECT_API_URL, apiKey: auth.cfg.PREFECT_API_KEY, now: auth.now, cookies: account });
+	// One credential for everyone: reads are shared between all viewers.
+	if (!account) return { headers: () => apiKeyHeaders(auth.cfg.PREFECT_API_KEY), shareKey: 'shared' };
+	return { ...jarCredentials({ apiUrl: auth.cfg.PREFECT_API_URL, apiKey: auth.cfg.PREFECT_API_KEY, now: auth.now, cookies: account }), shareKey: 'shared' };
 }
 
 /** Which session ended: Flowdeck's own (signed out, idle or absolute timeout) or the workbench one behind it. */
@@ -70,9 +83,26 @@ export const sessionEndMessages: Record<SessionEnd, string> = {
 	workbench: 'your workbench session expired: sign in again'
 };
 
+/** How long this process remembers why a session ended (its other tabs and streams learn it within seconds). */
+const ENDING_MEMORY_MS = 15 * 60_000;
+
+/** Ends a session, remembering which one ended so its other requests and streams tell the person the same. */
+export async function endSession(auth: Auth, id: string, end: SessionEnd): Promise<void> {
+	const at = auth.now();
+	for (const [key, ending] of auth.endings) if (at - ending.at > ENDING_MEMORY_MS) auth.endings.delete(key);
+	auth.endings.set(sessionShareKey(id), { end, at });
+	await auth.sessions.destroy(id);
+}
+
+/**
+ * Which session ended for a session id the store no longer has: the workbench one when this process saw it end,
+ * else Flowdeck's own (signed out, timed out; or it ended on another instance).
+ */
+export const endingOf = (auth: Auth, id: string): SessionEnd => auth.endings.get(sessionShareKey(id))?.end ?? 'flowdeck';
+
 /** Whether a signed-in user's session still holds: null while it does, else which one ended. Cheap: no upstream call. */
 export async function sessionEnded(auth: Auth, session: Session): Promise<SessionEnd | null> {
-	if (!(await auth.sessions.isActive(session.id))) return 'flowdeck';
+	if (!(await auth.sessions.isActive(session.id))) return endingOf(auth, session.id);
 	return jarExpired(session.upstream, auth.now()) ? 'workbench' : null;
 }
 
@@ -82,7 +112,7 @@ export async function sessionEnded(auth: Auth, session: Session): Promise<Sessio
  * Every call also checks the session is still active, so a long-lived stream stops at sign-out or timeout.
  */
 export function sessionCredentials(auth: Auth, session: Session, onEnded: (end: SessionEnd) => Promise<void>): UpstreamCredentials {
-	return jarCredentials({
+	const credentials = jarCredentials({
 		apiUrl: auth.cfg.PREFECT_API_URL,
 		apiKey: auth.cfg.PREFECT_API_KEY,
 		now: auth.now,
@@ -106,6 +136,8 @@ export function sessionCredentials(auth: Auth, session: Session, onEnded: (end: 
 			}
 		}
 	});
+	// Reads are shared only within this session: users' upstream rights may differ.
+	return { ...credentials, shareKey: `session:${sessionShareKey(session.id)}` };
 }
 
 export type SignInResult = { ok: true; session: Session } | { ok: false; status: number; message: string; retryAfterSeconds?: number };

@@ -1,7 +1,11 @@
 /**
- * The upstream (workbench) cookies of one session, kept server-side: parsed from Set-Cookie with their Domain,
- * Path, Secure and Max-Age/Expires (RFC 6265), and turned back into a Cookie header for the Prefect API URL.
+ * The upstream (workbench) cookies of one session, kept server-side as plain data (a session store can hold them)
+ * and turned back into a Cookie header for the Prefect API URL. Each Set-Cookie is parsed and vetted by
+ * tough-cookie, a maintained RFC 6265bis jar: no Domain that is a public suffix (`Domain=co.uk`) or that the
+ * server does not belong to, `__Host-`/`__Secure-` prefixes only with their required attributes, no Secure cookie
+ * from plain http. Expiry is kept as an absolute time (tough-cookie counts Max-Age from the last use).
  */
+import { CookieJar as ToughCookieJar, domainMatch, pathMatch } from 'tough-cookie';
 
 export interface UpstreamCookie {
 	name: string;
@@ -20,58 +24,35 @@ export type CookieJar = ReadonlyMap<string, UpstreamCookie>;
 
 const keyOf = (cookie: UpstreamCookie) => `${cookie.name};${cookie.domain};${cookie.path}`;
 
-/** RFC 6265 5.1.4: the directory of the request path. */
-function defaultPath(url: URL): string {
-	const path = url.pathname;
-	if (!path.startsWith('/') || path.lastIndexOf('/') === 0) return '/';
-	return path.slice(0, path.lastIndexOf('/'));
-}
+const rules = { rejectPublicSuffixes: true, prefixSecurity: 'strict', allowSpecialUseDomain: true } as const;
 
-/** One Set-Cookie header value as received from `url`; undefined when it is malformed or foreign. */
+/** One Set-Cookie header value as received from `url`; undefined when it is malformed or refused by RFC 6265bis. */
 export function parseSetCookie(header: string, url: URL, now: number): UpstreamCookie | undefined {
-	const [pair = '', ...attributes] = header.split(';');
-	const equals = pair.indexOf('=');
-	if (equals <= 0) return undefined;
-	const cookie: UpstreamCookie = {
-		name: pair.slice(0, equals).trim(),
-		value: pair.slice(equals + 1).trim(),
-		domain: url.hostname,
-		hostOnly: true,
-		path: defaultPath(url),
-		secure: false
-	};
-	let maxAge: number | undefined;
-	let expires: number | undefined;
-	for (const attribute of attributes) {
-		const [rawName = '', ...rest] = attribute.split('=');
-		const name = rawName.trim().toLowerCase();
-		const value = rest.join('=').trim();
-		if (name === 'path' && value.startsWith('/')) cookie.path = value;
-		else if (name === 'secure') cookie.secure = true;
-		else if (name === 'max-age' && /^-?\d+$/.test(value)) maxAge = Number(value);
-		else if (name === 'expires' && !Number.isNaN(Date.parse(value))) expires = Date.parse(value);
-		else if (name === 'domain' && value) {
-			const domain = value.replace(/^\./, '').toLowerCase();
-			// A server may only set cookies for its own host or a parent domain of it.
-			if (!domainMatches(url.hostname, domain)) return undefined;
-			cookie.domain = domain;
-			cookie.hostOnly = false;
-		}
+	let cookie;
+	try {
+		// A scratch jar applies every storage rule to this one cookie; ours keeps the result.
+		cookie = new ToughCookieJar(undefined, rules).setCookieSync(header, url.href, { now: new Date(now), ignoreError: false });
+	} catch {
+		return undefined;
 	}
-	// Max-Age wins over Expires (RFC 6265 5.3 step 3).
-	if (maxAge !== undefined) cookie.expiresAt = now + maxAge * 1000;
-	else if (expires !== undefined) cookie.expiresAt = expires;
-	return cookie;
+	if (!cookie?.key || !cookie.domain || !cookie.path) return undefined;
+	const expiry = cookie.expiryTime(new Date(now));
+	return {
+		name: cookie.key,
+		value: cookie.value,
+		domain: cookie.domain,
+		hostOnly: cookie.hostOnly ?? true,
+		path: cookie.path,
+		secure: cookie.secure,
+		// Max-Age=0 or a past Expires: already expired (it deletes the cookie).
+		...(expiry === undefined || expiry === Infinity ? {} : { expiresAt: Number.isFinite(expiry) ? expiry : now })
+	};
 }
 
-function domainMatches(host: string, domain: string): boolean {
-	return host === domain || (host.endsWith(`.${domain}`) && !/^[\d.]+$/.test(host));
-}
-
-function pathMatches(requestPath: string, cookiePath: string): boolean {
-	if (requestPath === cookiePath) return true;
-	return requestPath.startsWith(cookiePath) && (cookiePath.endsWith('/') || requestPath[cookiePath.length] === '/');
-}
+const sendsTo = (cookie: UpstreamCookie, url: URL) =>
+	(cookie.hostOnly ? url.hostname === cookie.domain : domainMatch(url.hostname, cookie.domain, true) === true) &&
+	pathMatch(url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`, cookie.path) &&
+	(!cookie.secure || url.protocol === 'https:');
 
 const isLive = (cookie: UpstreamCookie, now: number) => cookie.expiresAt === undefined || cookie.expiresAt > now;
 
@@ -90,13 +71,9 @@ export function mergeCookies(jar: CookieJar, setCookies: readonly string[], url:
 
 /** The Cookie header for a request to `url` (every call under the API URL's path), or undefined for none. */
 export function cookieHeader(jar: CookieJar, url: URL, now: number): string | undefined {
-	const requestPath = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;
 	const sent = [...jar.values()]
-		.filter((cookie) => isLive(cookie, now))
-		.filter((cookie) => (cookie.hostOnly ? url.hostname === cookie.domain : domainMatches(url.hostname, cookie.domain)))
-		.filter((cookie) => pathMatches(requestPath, cookie.path))
-		.filter((cookie) => !cookie.secure || url.protocol === 'https:')
-		// Longer paths first (RFC 6265 5.4 step 2).
+		.filter((cookie) => isLive(cookie, now) && sendsTo(cookie, url))
+		// Longer paths first (RFC 6265 5.4 step 2); the jar keeps insertion order, so older ones first among equals.
 		.sort((a, b) => b.path.length - a.path.length);
 	return sent.length ? sent.map((cookie) => `${cookie.name}=${cookie.value}`).join('; ') : undefined;
 }

@@ -6,7 +6,7 @@
 import { fail, json, redirect, type RequestEvent } from '@sveltejs/kit';
 import type { Handle } from '@sveltejs/kit/hooks';
 import { prefectClientFor } from '#lib/server/prefect.ts';
-import { auth, sessionCredentials, sessionEnded, sessionEndMessages, sharedCredentials, signIn, signOut, type Auth, type SessionEnd } from './auth.ts';
+import { auth, endingOf, endSession, sessionCredentials, sessionEnded, sessionEndMessages, sharedCredentials, signIn, signOut, type Auth, type SessionEnd } from './auth.ts';
 import { describeAuthMode, requiresSignIn, type AuthMode } from './mode.ts';
 import { loginLocation, safeNext } from './next-url.ts';
 import type { Session } from './session-store.ts';
@@ -50,7 +50,7 @@ export const handleAuth: Handle = async ({ event, resolve }) => {
 	const onEnded = async (end: SessionEnd) => {
 		if (state.ended || !session) return;
 		state.ended = end;
-		await current.sessions.destroy(session.id);
+		await endSession(current, session.id, end);
 	};
 	if (session) {
 		state.check = async () => {
@@ -62,8 +62,8 @@ export const handleAuth: Handle = async ({ event, resolve }) => {
 	event.locals.prefect = prefectClientFor(current.cfg, session ? sessionCredentials(current, session, onEnded) : sharedCredentials(current));
 
 	const guarded = requiresSignIn(current.mode) && !publicPaths.has(event.url.pathname);
-	// A session cookie the store no longer knows: Flowdeck's own session ended (timed out, or signed out elsewhere).
-	if (guarded && !session) return refuse(event, id ? 'flowdeck' : undefined);
+	// A session cookie the store no longer knows: it ended (the workbench's, or Flowdeck's own: timeout, signed out elsewhere).
+	if (guarded && !session) return refuse(event, id ? endingOf(current, id) : undefined);
 	const response = await resolve(event);
 	if (guarded && state.ended && !response.headers.get('content-type')?.startsWith('text/event-stream')) {
 		// The response is already generated (cookies.delete is over): clear the cookie on the answer itself.

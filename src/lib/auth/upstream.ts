@@ -11,7 +11,7 @@
 import type { PrefectConnection } from '#lib/prefect/request.ts';
 import { cookieHeader, mergeCookies, type CookieJar } from './cookies.ts';
 
-export type UpstreamCredentials = Pick<PrefectConnection, 'headers' | 'onUnauthorized' | 'fetch'>;
+export type UpstreamCredentials = Pick<PrefectConnection, 'headers' | 'fetch' | 'shareKey'>;
 
 export const apiKeyHeaders = (apiKey: string | undefined): Record<string, string> => (apiKey ? { authorization: `Bearer ${apiKey}` } : {});
 

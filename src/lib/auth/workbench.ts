@@ -5,6 +5,7 @@
  */
 import { displayUrl } from '#lib/prefect/request.ts';
 import { cookieHeader, mergeCookies, type CookieJar } from './cookies.ts';
+import { formFieldValue } from './login-form.ts';
 
 export interface WorkbenchSettings {
 	loginUrl: string;
@@ -68,7 +69,7 @@ export function createWorkbenchClient(settings: WorkbenchSettings) {
 	async function fetchCsrfToken(field: string): Promise<{ token: string; jar: CookieJar }> {
 		const response = await call(loginUrl, { method: 'GET', headers: { accept: 'text/html' } }, 'fetching the login form');
 		const html = await response.text();
-		const token = hiddenFieldValue(html, field);
+		const token = formFieldValue(html, field, loginUrl.href);
 		if (!response.ok || token === undefined) {
 			throw new WorkbenchError('unexpected', `the login form at ${where} (${response.status}) has no field "${field}" (WORKBENCH_CSRF_FIELD)`, response.status);
 		}
@@ -119,19 +120,3 @@ export function createWorkbenchClient(settings: WorkbenchSettings) {
 }
 
 export type WorkbenchClient = ReturnType<typeof createWorkbenchClient>;
-
-/** The value of `<input ... name="field" ... value="...">` in an HTML form (attribute order free). */
-export function hiddenFieldValue(html: string, field: string): string | undefined {
-	for (const [tag] of html.matchAll(/<input\b[^>]*>/gi)) {
-		const attribute = (name: string) => new RegExp(`\\s${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s>]+))`, 'i').exec(tag);
-		const name = attribute('name');
-		if ((name?.[1] ?? name?.[2] ?? name?.[3]) !== field) continue;
-		const value = attribute('value');
-		return decodeEntities(value?.[1] ?? value?.[2] ?? value?.[3] ?? '');
-	}
-	return undefined;
-}
-
-function decodeEntities(text: string): string {
-	return text.replace(/&(amp|quot|#39|lt|gt);/g, (entity) => ({ '&amp;': '&', '&quot;': '"', '&#39;': "'", '&lt;': '<', '&gt;': '>' })[entity] ?? entity);
-}

@@ -1,6 +1,7 @@
 /**
  * The one request path for every Prefect call: base URL, auth headers, timeout, limited retries for
- * idempotent reads, zod validation of the body, and mapping of every failure to a PrefectError.
+ * idempotent reads, backoff while Prefect's database is busy, shared reads (single flight and a short-lived
+ * cache per credential identity), zod validation of the body, and mapping of every failure to a PrefectError.
  */
 import ky, { isHTTPError, isNetworkError, isTimeoutError } from 'ky';
 import type { z } from 'zod';
@@ -10,16 +11,19 @@ import { PrefectError } from './errors.ts';
 export interface PrefectConnection {
 	/** e.g. http://127.0.0.1:4200/api */
 	apiUrl: string;
-	/** Headers added to every call (Authorization, Cookie): computed per call so sessions can renew. */
+	/** Headers added to every call (Authorization): computed per call so sessions can renew. */
 	headers?: () => Record<string, string> | Promise<Record<string, string>>;
-	/**
-	 * Called once when upstream answers 401; resolve true after re-authenticating to retry the call once
-	 * (service-account sign-in), false to let the 401 surface.
-	 */
-	onUnauthorized?: () => Promise<boolean>;
 	timeoutMs?: number;
 	/** Retries for idempotent reads on network errors, timeouts and 502/503/504. */
 	readRetries?: number;
+	/** How long to keep re-sending a call (read or write) while Prefect answers that its database is busy. */
+	busyRetryMs?: number;
+	/**
+	 * Who the credentials are (one key for everyone sharing one credential, one per signed-in session): reads
+	 * with the same identity, method, path and body are shared through `sharedReads`. Without it nothing is shared.
+	 */
+	shareKey?: string;
+	sharedReads?: SharedReads;
 	fetch?: typeof fetch;
 }
 
@@ -58,19 +62,24 @@ export function createRequester(connection: PrefectConnection): Requester {
 		redirect: 'manual'
 	});
 
+	const busyRetryMs = connection.busyRetryMs ?? DEFAULT_BUSY_RETRY_MS;
+
 	async function send<S extends z.ZodType>(path: string, options: RequestOptions<S>): Promise<Response> {
+		const startedAt = Date.now();
 		for (let attempt = 1; ; attempt++) {
+			const headers = connection.headers ? await connection.headers() : {};
 			try {
-				return await sendOnce(path, options);
+				return await sendOnce(path, options, headers);
 			} catch (error) {
-				if (attempt > BUSY_RETRIES || !isDatabaseBusy(error)) throw error;
-				await new Promise((done) => setTimeout(done, 150 * attempt));
+				if (!isDatabaseBusy(error)) throw error;
+				const wait = busyBackoffMs(attempt);
+				if (Date.now() - startedAt + wait > busyRetryMs) throw error;
+				await new Promise((done) => setTimeout(done, wait));
 			}
 		}
 	}
 
-	async function sendOnce<S extends z.ZodType>(path: string, options: RequestOptions<S>): Promise<Response> {
-		const headers = connection.headers ? await connection.headers() : {};
+	function sendOnce<S extends z.ZodType>(path: string, options: RequestOptions<S>, headers: Record<string, string>): Promise<Response> {
 		return http(path.replace(/^\//, ''), {
 			method: options.method,
 			json: options.json,
@@ -87,41 +96,112 @@ export function createRequester(connection: PrefectConnection): Requester {
 		});
 	}
 
-	return async function request<S extends z.ZodType>(path: string, options: RequestOptions<S>): Promise<z.infer<S>> {
-		const label = `${options.method} ${path}`;
+	/**
+	 * The call, its JSON body read when a schema wants it. A refused session is renewed (and the call sent again) by
+	 * the credentials' own fetch (src/lib/auth/upstream.ts), which knows which cookies each call carried.
+	 */
+	async function answer<S extends z.ZodType>(path: string, options: RequestOptions<S>, label: string): Promise<Answer> {
 		let response: Response;
 		try {
-			try {
-				response = await send(path, options);
-			} catch (error) {
-				if (isHTTPError(error) && refusedCredentials(error.response.status) && connection.onUnauthorized && (await connection.onUnauthorized())) {
-					response = await send(path, options);
-				} else {
-					throw error;
-				}
-			}
+			response = await send(path, options);
 		} catch (error) {
 			throw toPrefectError(error, label, where);
 		}
-		if (!options.schema) return undefined as z.infer<S>;
-		let body: unknown;
+		if (!options.schema) return { status: response.status, body: undefined };
 		try {
-			body = await response.json();
+			return { status: response.status, body: await response.json() };
 		} catch {
 			throw new PrefectError('malformed', `${label}: Prefect at ${where} answered with a body that is not JSON; is this a Prefect API URL?`, response.status);
 		}
+	}
+
+	return async function request<S extends z.ZodType>(path: string, options: RequestOptions<S>): Promise<z.infer<S>> {
+		const label = `${options.method} ${path}`;
+		const { sharedReads, shareKey } = connection;
+		let result: Answer;
+		if (sharedReads && shareKey && options.idempotent && options.schema) {
+			// The credentials are checked for every caller (a session that ended gets nothing shared).
+			try {
+				if (connection.headers) await connection.headers();
+			} catch (error) {
+				throw toPrefectError(error, label, where);
+			}
+			const key = JSON.stringify([shareKey, connection.apiUrl, options.method, path, options.searchParams ?? null, options.json ?? null]);
+			result = await sharedReads.read(key, () => answer(path, options, label));
+		} else {
+			try {
+				result = await answer(path, options, label);
+			} finally {
+				// Even a failed write (a timeout) may have changed something.
+				if (sharedReads && !options.idempotent) sharedReads.invalidate();
+			}
+		}
+		if (!options.schema) return undefined as z.infer<S>;
+		const { status, body } = result;
 		const parsed = options.schema.safeParse(body);
 		if (!parsed.success) {
 			const first = parsed.error.issues[0];
 			const at = first?.path.length ? ` at ${first.path.join('.')}` : '';
-			throw new PrefectError('malformed', `${label}: unexpected answer from Prefect${at}: ${first?.message ?? 'invalid body'}`, response.status);
+			throw new PrefectError('malformed', `${label}: unexpected answer from Prefect${at}: ${first?.message ?? 'invalid body'}`, status);
 		}
 		return parsed.data;
 	};
 }
 
-/** 401, or a gateway redirecting to its login page (ky throws for 3xx: redirects are not followed). */
-const refusedCredentials = (status: number) => status === 401 || (status >= 300 && status < 400);
+/** A successful answer: its status and JSON body (shared between callers, so never mutated). */
+interface Answer {
+	status: number;
+	body: unknown;
+}
+
+/**
+ * Reads shared between callers with the same key: one request while it is in flight (single flight), and its
+ * answer reused for `ttlMs` after it arrives. Failures are never kept; any write through a requester that uses
+ * this clears everything, so a page read after a change never shows the state from before it.
+ */
+export interface SharedReads {
+	read(key: string, load: () => Promise<Answer>): Promise<Answer>;
+	invalidate(): void;
+}
+
+export function createSharedReads(options: { ttlMs: number; maxEntries?: number; now?: () => number }): SharedReads {
+	const now = options.now ?? Date.now;
+	const maxEntries = options.maxEntries ?? 2000;
+	const entries = new Map<string, { answer: Promise<Answer>; expiresAt: number }>();
+	let generation = 0;
+	let sweptAt = now();
+	return {
+		read(key, load) {
+			const found = entries.get(key);
+			if (found && found.expiresAt > now()) return found.answer;
+			// Expired answers are dropped at least once per ttl, and the oldest entry when the map is full.
+			if (entries.size >= maxEntries || now() - sweptAt >= options.ttlMs) {
+				sweptAt = now();
+				for (const [oldKey, entry] of entries) if (entry.expiresAt <= sweptAt) entries.delete(oldKey);
+				if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
+			}
+			const started = generation;
+			const entry = { answer: load(), expiresAt: Number.POSITIVE_INFINITY };
+			entries.set(key, entry);
+			entry.answer.then(
+				() => {
+					// An answer that was in flight during a write may predate it: not kept.
+					if (started === generation && entries.get(key) === entry) entry.expiresAt = now() + options.ttlMs;
+					else if (entries.get(key) === entry) entries.delete(key);
+				},
+				() => {
+					if (entries.get(key) === entry) entries.delete(key);
+				}
+			);
+			return entry.answer;
+		},
+		invalidate() {
+			generation++;
+			entries.clear();
+		}
+	};
+}
+
 
 function toPrefectError(error: unknown, label: string, where: string): PrefectError {
 	if (error instanceof PrefectError) return error;
@@ -143,8 +223,11 @@ function toPrefectError(error: unknown, label: string, where: string): PrefectEr
 	return new PrefectError('upstream', `${label}: the request failed`);
 }
 
-/** Writes too are retried when Prefect itself says its database was busy. */
-const BUSY_RETRIES = 3;
+/** Long enough to ride out a burst of writes on SQLite (docs/operations.md); FLOWDECK_REQUEST_BUSY_SECONDS. */
+const DEFAULT_BUSY_RETRY_MS = 12_000;
+
+/** Exponential backoff from 200 ms up to 2 s, each wait jittered to 50-100 % so callers spread out. */
+const busyBackoffMs = (attempt: number) => Math.min(2000, 200 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
 
 /**
  * Prefect answers 503 `{"exception_message": "Service Unavailable"}` only when its database was busy (SQLite

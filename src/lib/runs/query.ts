@@ -57,7 +57,16 @@ export const defaultRunsQuery: RunsQuery = {
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: string): boolean => uuid.test(value);
 
-const isDay = (value: string): boolean => /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`));
+/**
+ * A real calendar day (2024-02-31 is not one: JavaScript would roll it into March) that Prefect can store: Python's
+ * datetime holds years 1 to 9999, and the window ends the day after `to`, so years 1 to 9998.
+ */
+const isDay = (value: string): boolean => {
+	if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+	const year = Number(value.slice(0, 4));
+	const time = Date.parse(`${value}T00:00:00Z`);
+	return year >= 1 && year <= 9998 && !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === value;
+};
 const text = (value: string | null, max = 200): string | null => {
 	const trimmed = value?.trim() ?? '';
 	return trimmed ? trimmed.slice(0, max) : null;

@@ -1,14 +1,20 @@
-/** /concurrency: tag concurrency limits with the task runs holding their slots; create, change, reset, delete. */
+/**
+ * /concurrency: tag concurrency limits with the task runs holding their slots (leaked holders marked); create,
+ * change, reset, delete, and release leaked slots (on request, or by the reconciler in slot-reconciler.ts).
+ */
 import { fail } from '@sveltejs/kit';
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { toConcurrencyLimitView, toStateView, type ConcurrencyLimitView, type StateView } from '#lib/prefect/models.ts';
 import { asFormFailure } from './run-actions.ts';
+import { isFinalState } from '#lib/prefect/states.ts';
 
 export interface SlotHolder {
 	taskRunId: string;
 	name: string | null;
 	flowRunId: string | null;
 	state: StateView | null;
+	/** Why the slot is held by no one running (the task run is final or gone, or its flow run is final), or null. */
+	leaked: string | null;
 }
 
 export interface ConcurrencyRow {
@@ -16,21 +22,77 @@ export interface ConcurrencyRow {
 	holders: SlotHolder[];
 }
 
-/** The limits, then the task runs holding any slot in one batched call. */
+/** The holders of `slots`, each judged: two batched reads (the task runs, then their flow runs), whatever the count. */
+async function judgeHolders(prefect: PrefectClient, slots: string[]): Promise<Map<string, SlotHolder>> {
+	const ids = [...new Set(slots)];
+	const tasks = ids.length ? await prefect.taskRuns.filterAll({ task_runs: { id: { any_: ids } } }, ids.length) : [];
+	const flowRunIds = [...new Set(tasks.map((task) => task.flow_run_id))];
+	const flowRuns = flowRunIds.length ? await prefect.flowRuns.filterAll({ flow_runs: { id: { any_: flowRunIds } } }, flowRunIds.length) : [];
+	const taskById = new Map(tasks.map((task) => [task.id, task]));
+	const flowRunById = new Map(flowRuns.map((run) => [run.id, run]));
+	return new Map(
+		ids.map((taskRunId) => {
+			const task = taskById.get(taskRunId);
+			const flowRun = task ? flowRunById.get(task.flow_run_id) : undefined;
+			let leaked: string | null = null;
+			if (!task) leaked = 'the task run no longer exists';
+			else if (isFinalState(task.state_type)) leaked = `the task run is ${task.state_name ?? task.state_type}`;
+			else if (flowRun && isFinalState(flowRun.state_type)) leaked = `its flow run ${flowRun.name} is ${flowRun.state_name ?? flowRun.state_type}`;
+			const holder: SlotHolder = {
+				taskRunId,
+				name: task?.name ?? null,
+				flowRunId: task?.flow_run_id ?? null,
+				state: task ? toStateView(task.state_type, task.state_name) : null,
+				leaked
+			};
+			return [taskRunId, holder];
+		})
+	);
+}
+
+/** The limits, then the task runs holding any slot (and their flow runs) in batched calls. */
 export async function loadConcurrency(prefect: PrefectClient): Promise<ConcurrencyRow[]> {
 	const limits = await prefect.concurrencyLimits.filter({});
-	const slots = [...new Set(limits.flatMap((limit) => limit.active_slots))].slice(0, 200);
-	const tasks = slots.length ? await prefect.taskRuns.filter({ task_runs: { id: { any_: slots } }, limit: 200 }) : [];
-	const byId = new Map(tasks.map((task) => [task.id, task]));
+	const holders = await judgeHolders(prefect, limits.flatMap((limit) => limit.active_slots));
 	return limits
-		.map((limit) => ({
-			limit: toConcurrencyLimitView(limit),
-			holders: limit.active_slots.map((taskRunId) => {
-				const task = byId.get(taskRunId);
-				return { taskRunId, name: task?.name ?? null, flowRunId: task?.flow_run_id ?? null, state: task ? toStateView(task.state_type, task.state_name) : null };
-			})
-		}))
+		.map((limit) => ({ limit: toConcurrencyLimitView(limit), holders: limit.active_slots.map((taskRunId) => holders.get(taskRunId)!) }))
 		.sort((a, b) => a.limit.tag.localeCompare(b.limit.tag));
+}
+
+export interface Release {
+	tag: string;
+	released: SlotHolder[];
+}
+
+/**
+ * Frees the slots of `tag` held by leaked holders and keeps every live one: Prefect 2.13.7's reset takes
+ * `slot_override`, the exact list of holders to keep. The limit is read again just before, so only a task
+ * that takes a slot in the instant between that read and the reset could lose its record.
+ */
+export async function releaseLeakedSlots(prefect: PrefectClient, tag: string): Promise<Release> {
+	const limit = await prefect.concurrencyLimits.get(tag);
+	const holders = await judgeHolders(prefect, limit.active_slots);
+	const released = [...holders.values()].filter((holder) => holder.leaked);
+	if (released.length === 0) return { tag, released };
+	const current = await prefect.concurrencyLimits.get(tag);
+	const leakedIds = new Set(released.map((holder) => holder.taskRunId));
+	await prefect.concurrencyLimits.reset(tag, current.active_slots.filter((slot) => !leakedIds.has(slot)));
+	return { tag, released };
+}
+
+/** One line per released slot, for the server log. */
+export const describeRelease = ({ tag, released }: Release): string[] =>
+	released.map((holder) => `[flowdeck] released a leaked "${tag}" slot of task run ${holder.name ?? ''} (${holder.taskRunId}): ${holder.leaked}`);
+
+export async function releaseLeaked(prefect: PrefectClient, form: FormData) {
+	const tag = readTag(form);
+	if (!tag) return fail(400, { message: 'Missing tag.' });
+	return asFormFailure(async () => {
+		const release = await releaseLeakedSlots(prefect, tag);
+		for (const line of describeRelease(release)) console.log(line);
+		const count = release.released.length;
+		return { message: count ? `Released ${count} leaked slot${count === 1 ? '' : 's'} of tag "${tag}"; live holders keep theirs.` : `No leaked slots in tag "${tag}".` };
+	});
 }
 
 const MAX_LIMIT = 10_000;

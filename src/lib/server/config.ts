@@ -22,7 +22,19 @@ export const ConfigSchema = z.object({
 	PREFECT_API_KEY: optionalText,
 	FLOWDECK_REQUEST_TIMEOUT_MS: int(10_000, 100, 300_000),
 	FLOWDECK_READ_RETRIES: int(2, 0, 10),
+	/** How long a call is re-sent while Prefect answers that its database is busy (nothing was saved). */
+	FLOWDECK_REQUEST_BUSY_SECONDS: int(12, 0, 120),
+	/** Identical reads in flight at once are made once, and their answer reused this long, per credential. */
+	FLOWDECK_SHARED_READS: z.enum(['on', 'off']).default('on'),
+	FLOWDECK_SHARED_READ_MS: int(1000, 0, 10_000),
 	FLOWDECK_PREFECT_HOME: text('.prefect-home'),
+	/** The local Prefect server's database: sqlite (in FLOWDECK_PREFECT_HOME), postgres (a cluster the scripts start), or a URL. */
+	FLOWDECK_PREFECT_DATABASE: z
+		.union([z.enum(['sqlite', 'postgres']), z.string().regex(/^postgresql\+asyncpg:\/\/\S+$/, 'must be sqlite, postgres or a postgresql+asyncpg:// URL')])
+		.default('sqlite'),
+	FLOWDECK_POSTGRES_DIR: text('.run/postgres'),
+	/** Port of the local PostgreSQL (127.0.0.1 only); a free one when unset. */
+	FLOWDECK_POSTGRES_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
 	PREFECT_WORK_POOL: text('default-pool'),
 	PREFECT_CONCURRENCY_TAG: text('database'),
 	PREFECT_CONCURRENCY_LIMIT: int(3, 0, 10_000),
@@ -34,6 +46,13 @@ export const ConfigSchema = z.object({
 	PREFECT_WORKER_HEARTBEAT_SECONDS: seconds(10),
 	PREFECT_TASK_RUN_TAG_CONCURRENCY_SLOT_WAIT_SECONDS: seconds(1),
 	FLOWDECK_CHILD_POLL_SECONDS: seconds(2),
+	// How long the flows wait out a busy Prefect database (HTTP 503, "database is locked") before a call fails.
+	FLOWDECK_BUSY_RETRY_SECONDS: int(120, 0, 3600),
+	// Run integrity (docs/operations.md): a run no one executes is shown stale after this long without a state change or log.
+	FLOWDECK_STALE_AFTER_SECONDS: int(120, 5, 7 * 24 * 3600),
+	// Release concurrency slots held by finished or vanished task runs automatically, checking every N seconds.
+	FLOWDECK_RELEASE_LEAKED_SLOTS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+	FLOWDECK_SLOT_CHECK_SECONDS: int(30, 5, 3600),
 	// Live updates (Server-Sent Events): poll interval while something runs / while runs only wait.
 	FLOWDECK_LIVE_ACTIVE_MS: int(1000, 200, 60_000),
 	FLOWDECK_LIVE_IDLE_MS: int(5000, 500, 300_000),
@@ -43,6 +62,22 @@ export const ConfigSchema = z.object({
 	PORT: int(3000, 1, 65_535),
 	/** Public origin (scheme://host[:port]) browsers use; behind a proxy it fixes the CSRF origin and https cookies. */
 	ORIGIN: httpUrl.optional().transform((url) => (url ? new URL(url).origin : undefined)),
+	/**
+	 * Host names this server answers to (Host header, port ignored), comma-separated; `.example.com` also matches
+	 * its subdomains, `*` any host. Unset: ORIGIN's host and the loopback names (a DNS-rebinding guard).
+	 */
+	FLOWDECK_ALLOWED_HOSTS: z
+		.string()
+		.optional()
+		.transform((list) => list?.split(',').map((host) => host.trim().toLowerCase()).filter(Boolean))
+		.pipe(z.array(z.string().regex(/^(\*|\.?[a-z0-9-]+(\.[a-z0-9-]+)*\.?|\[[0-9a-f:.]+\])$/, 'a comma-separated list of host names, .domain or *')).optional()),
+	/** adapter-node's setting, read here too: behind a proxy that names the original host in it (without ORIGIN), that host is checked. */
+	HOST_HEADER: z
+		.string()
+		.trim()
+		.toLowerCase()
+		.optional()
+		.transform((value) => (value ? value : undefined)),
 
 	// Workbench sign-in (docs/authentication.md).
 	WORKBENCH_LOGIN_URL: httpUrl.optional(),
@@ -53,6 +88,10 @@ export const ConfigSchema = z.object({
 	WORKBENCH_PASSWORD_FIELD: formField.default('password'),
 	/** Name of a hidden anti-CSRF field on the workbench login form: its value is fetched before each sign-in. */
 	WORKBENCH_CSRF_FIELD: formField.optional(),
+	/** `memory` (this process; a restart signs everyone out) or a redis:// URL shared by every instance. */
+	FLOWDECK_SESSION_STORE: z.union([z.literal('memory'), z.url({ protocol: /^rediss?$/, error: 'must be memory or a redis:// (rediss://) URL' })]).default('memory'),
+	/** Encrypts upstream credentials at rest in a shared session store; the same on every instance. */
+	FLOWDECK_SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
 	FLOWDECK_SESSION_IDLE_MINUTES: int(30, 1, 24 * 60),
 	FLOWDECK_SESSION_ABSOLUTE_HOURS: int(12, 1, 30 * 24),
 	FLOWDECK_LOGIN_MAX_FAILURES: int(5, 1, 1000),
@@ -66,6 +105,7 @@ export const ConfigSchema = z.object({
 		if (cfg.WORKBENCH_USERNAME) problem('WORKBENCH_LOGIN_URL', 'required when WORKBENCH_USERNAME is set');
 		if (cfg.WORKBENCH_LOGOUT_URL) problem('WORKBENCH_LOGIN_URL', 'required when WORKBENCH_LOGOUT_URL is set');
 	}
+	if (cfg.FLOWDECK_SESSION_STORE !== 'memory' && !cfg.FLOWDECK_SESSION_SECRET) problem('FLOWDECK_SESSION_SECRET', 'required with a Redis session store: upstream credentials are stored encrypted with it');
 	if (cfg.WORKBENCH_USERNAME_FIELD === cfg.WORKBENCH_PASSWORD_FIELD) problem('WORKBENCH_PASSWORD_FIELD', 'must differ from WORKBENCH_USERNAME_FIELD');
 });
 
@@ -111,6 +151,19 @@ export function prefectHome(cfg: Config): string {
 	return resolve(process.cwd(), cfg.FLOWDECK_PREFECT_HOME);
 }
 
+/**
+ * SQLite (Prefect's default, one file in PREFECT_HOME), a PostgreSQL cluster the scripts start in `dataDir`,
+ * or an existing database by its SQLAlchemy URL (postgresql+asyncpg://…).
+ */
+export type PrefectDatabase = { kind: 'sqlite' } | { kind: 'local-postgres'; dataDir: string; port?: number } | { kind: 'url'; url: string };
+
+/** The database `npm run prefect:server` and `npm run demo` give the local Prefect server. */
+export function prefectDatabase(cfg: Config): PrefectDatabase {
+	if (cfg.FLOWDECK_PREFECT_DATABASE === 'sqlite') return { kind: 'sqlite' };
+	if (cfg.FLOWDECK_PREFECT_DATABASE === 'postgres') return { kind: 'local-postgres', dataDir: resolve(process.cwd(), cfg.FLOWDECK_POSTGRES_DIR), port: cfg.FLOWDECK_POSTGRES_PORT };
+	return { kind: 'url', url: cfg.FLOWDECK_PREFECT_DATABASE };
+}
+
 /** Environment for Prefect processes (server, workers, flows) that carries the timing settings. */
 export function prefectProcessEnv(cfg: Config): Record<string, string> {
 	const env: Record<string, string> = {
@@ -121,6 +174,7 @@ export function prefectProcessEnv(cfg: Config): Record<string, string> {
 		PREFECT_WORKER_HEARTBEAT_SECONDS: String(cfg.PREFECT_WORKER_HEARTBEAT_SECONDS),
 		PREFECT_TASK_RUN_TAG_CONCURRENCY_SLOT_WAIT_SECONDS: String(cfg.PREFECT_TASK_RUN_TAG_CONCURRENCY_SLOT_WAIT_SECONDS),
 		FLOWDECK_CHILD_POLL_SECONDS: String(cfg.FLOWDECK_CHILD_POLL_SECONDS),
+		FLOWDECK_BUSY_RETRY_SECONDS: String(cfg.FLOWDECK_BUSY_RETRY_SECONDS),
 		PREFECT_LOGGING_TO_API_BATCH_INTERVAL: '1'
 	};
 	if (cfg.PREFECT_API_KEY) env.PREFECT_API_KEY = cfg.PREFECT_API_KEY;

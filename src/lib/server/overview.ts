@@ -3,11 +3,15 @@ import type { PrefectClient } from '#lib/prefect/client.ts';
 import { describePrefectError, isPrefectError, type PrefectErrorView } from '#lib/prefect/errors.ts';
 import { toWorkPoolView, type WorkPoolView } from '#lib/prefect/models.ts';
 import { displayUrl } from '#lib/prefect/request.ts';
+import type { VersionSupport } from '#lib/prefect/versions.ts';
+import { rememberVersion } from './prefect-version.ts';
 
 export interface ServerStatus {
 	apiUrl: string;
 	reachable: boolean;
 	version: string | null;
+	/** Whether Flowdeck supports that version (null when unknown). */
+	support: VersionSupport | null;
 	error: PrefectErrorView | null;
 }
 
@@ -23,10 +27,10 @@ export async function serverStatus(prefect: PrefectClient, refusal: 'throw' | 'r
 	const apiUrl = displayUrl(prefect.apiUrl);
 	try {
 		const version = await prefect.serverVersion();
-		return { apiUrl, reachable: true, version, error: null };
+		return { apiUrl, reachable: true, version, support: rememberVersion(prefect.apiUrl, version).support, error: null };
 	} catch (error) {
 		if (refusal === 'throw' && isPrefectError(error, 'unauthorized')) throw error;
-		return { apiUrl, reachable: false, version: null, error: viewOf(error) };
+		return { apiUrl, reachable: false, version: null, support: null, error: viewOf(error) };
 	}
 }
 

@@ -1,6 +1,6 @@
 /** The Prefect client used by the app's server code and the npm scripts, configured from the environment. */
 import { createPrefectClient, type PrefectClient } from '#lib/prefect/client.ts';
-import type { PrefectConnection } from '#lib/prefect/request.ts';
+import { createSharedReads, type PrefectConnection, type SharedReads } from '#lib/prefect/request.ts';
 import type { UpstreamCredentials } from '#lib/auth/upstream.ts';
 import type { Config } from './config.ts';
 
@@ -10,8 +10,20 @@ export function prefectConnectionOptions(cfg: Config, credentials: UpstreamCrede
 		apiUrl: cfg.PREFECT_API_URL,
 		timeoutMs: cfg.FLOWDECK_REQUEST_TIMEOUT_MS,
 		readRetries: cfg.FLOWDECK_READ_RETRIES,
+		busyRetryMs: cfg.FLOWDECK_REQUEST_BUSY_SECONDS * 1000,
+		sharedReads: sharedReadsOf(cfg),
 		...credentials
 	};
+}
+
+const sharedReadsByConfig = new WeakMap<Config, SharedReads | undefined>();
+
+/** One cache of shared reads per process (per configuration), or none when FLOWDECK_SHARED_READS is off. */
+function sharedReadsOf(cfg: Config): SharedReads | undefined {
+	if (!sharedReadsByConfig.has(cfg)) {
+		sharedReadsByConfig.set(cfg, cfg.FLOWDECK_SHARED_READS === 'on' ? createSharedReads({ ttlMs: cfg.FLOWDECK_SHARED_READ_MS }) : undefined);
+	}
+	return sharedReadsByConfig.get(cfg);
 }
 
 export function prefectClientFor(cfg: Config, credentials: UpstreamCredentials): PrefectClient {

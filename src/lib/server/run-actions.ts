@@ -9,6 +9,7 @@ import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
 import type { FlowRun, NewState } from '#lib/prefect/schemas.ts';
 import { isUuid, toFlowRunFilter, type RunsQuery } from '#lib/runs/query.ts';
 import { isFailedState, isFinalState, isRetryableState } from '#lib/prefect/states.ts';
+import { processAncestors, runsWithoutExecutor } from './run-health.ts';
 import { fanOutRuns, loadRunTree, type RunTree } from './run-tree.ts';
 
 /** Set-state calls in flight at once: enough to be quick, few enough for a SQLite-backed server. */
@@ -23,10 +24,14 @@ async function inBatches<T, R>(items: T[], work: (item: T) => Promise<R>): Promi
 
 /**
  * As Prefect's own UI: CANCELLING (forced), after which the worker stops the process and marks it CANCELLED.
- * A scheduled run no process has picked up has nothing to stop: it goes straight to CANCELLED.
+ * A scheduled run no process has picked up has nothing to stop, and a run no one executes any more (its process
+ * is gone, no worker of its pool is online, or it is a subflow of such a run) would stay CANCELLING for good:
+ * both go straight to CANCELLED.
  */
-export function cancelStateFor(run: FlowRun): NewState {
-	return run.state_type === 'SCHEDULED' && !run.infrastructure_pid ? { type: 'CANCELLED', name: 'Cancelled' } : { type: 'CANCELLING', name: 'Cancelling' };
+export function cancelStateFor(run: FlowRun, executorGone?: string): NewState {
+	if (run.state_type === 'SCHEDULED' && !run.infrastructure_pid) return { type: 'CANCELLED', name: 'Cancelled' };
+	if (executorGone) return { type: 'CANCELLED', name: 'Cancelled', message: `Cancelled by Flowdeck without a worker: ${executorGone}.` };
+	return { type: 'CANCELLING', name: 'Cancelling' };
 }
 
 export interface CancelOutcome {
@@ -35,11 +40,18 @@ export interface CancelOutcome {
 	refused: number;
 }
 
-export async function cancelFlowRuns(prefect: PrefectClient, runs: FlowRun[]): Promise<CancelOutcome> {
-	const open = runs.filter((run) => !isFinalState(run.state_type) && run.state_type !== 'CANCELLING');
-	const results = await inBatches(open, (run) => prefect.flowRuns.setState(run.id, cancelStateFor(run), true));
+/**
+ * Cancels the runs that are not final. A run already CANCELLING is cancelled again only when no one can finish
+ * it: that completes a cancellation left hanging. `parentOf` (a tree's links) lets subflows find their process;
+ * with `only`, just those runs change and the others (ancestors) only inform.
+ */
+export async function cancelFlowRuns(prefect: PrefectClient, runs: FlowRun[], parentOf?: Map<string, string>, only?: Set<string>): Promise<CancelOutcome> {
+	const gone = await runsWithoutExecutor(prefect, runs, { parentOf });
+	const targets = only ? runs.filter((run) => only.has(run.id)) : runs;
+	const open = targets.filter((run) => !isFinalState(run.state_type) && (run.state_type !== 'CANCELLING' || gone.has(run.id)));
+	const results = await inBatches(open, (run) => prefect.flowRuns.setState(run.id, cancelStateFor(run, gone.get(run.id)), true));
 	const accepted = results.filter((result) => result.status === 'ACCEPT').length;
-	return { cancelled: accepted, alreadyFinal: runs.length - open.length, refused: open.length - accepted };
+	return { cancelled: accepted, alreadyFinal: targets.length - open.length, refused: open.length - accepted };
 }
 
 export function describeCancel(outcome: CancelOutcome): string {
@@ -51,9 +63,54 @@ export function describeCancel(outcome: CancelOutcome): string {
 
 /** The run, and with `descendants` every subflow and child run below it. */
 export async function cancelRun(prefect: PrefectClient, id: string, descendants: boolean): Promise<CancelOutcome> {
-	if (!descendants) return cancelFlowRuns(prefect, [await prefect.flowRuns.get(id)]);
-	const tree = await loadRunTree(prefect, id);
-	return cancelFlowRuns(prefect, [tree.root, ...tree.levels.flat()]);
+	const tree = await loadRunTree(prefect, id, { withLinks: true, maxDepth: descendants ? undefined : 0 });
+	const ancestors = await processAncestors(prefect, tree.root);
+	const parentOf = new Map([...(tree.parentOf ?? []), ...ancestors.parentOf]);
+	const targets = new Set([tree.root.id, ...tree.levels.flat().map((run) => run.id)]);
+	return cancelFlowRuns(prefect, [tree.root, ...tree.levels.flat(), ...ancestors.runs], parentOf, targets);
+}
+
+/** Final states a run can be marked as by hand (the form field `state` of the `markAs` action). */
+export const MARKABLE_STATES = ['COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED'] as const;
+export type MarkableState = (typeof MARKABLE_STATES)[number];
+const MARK_NAMES: Record<MarkableState, string> = { COMPLETED: 'Completed', FAILED: 'Failed', CANCELLED: 'Cancelled', CRASHED: 'Crashed' };
+export const MAX_MARK_MESSAGE = 500;
+
+/**
+ * The `markAs` form action of /runs/[id]: form fields `state` (COMPLETED, FAILED, CANCELLED or CRASHED) and an
+ * optional `message`. Forces the run into that state; subflows that ran inside its process and are not final
+ * get the same state (their process is the one being declared over). Bad input is a 400, Prefect's refusal a
+ * form message.
+ */
+export async function markRunAs(prefect: PrefectClient, id: string, form: FormData) {
+	const state = String(form.get('state') ?? '').trim().toUpperCase();
+	const message = String(form.get('message') ?? '').trim();
+	if (!(MARKABLE_STATES as readonly string[]).includes(state)) return fail(400, { message: `Choose a state to mark the run as: ${MARKABLE_STATES.join(', ')}.` });
+	if (message.length > MAX_MARK_MESSAGE) return fail(400, { message: `The message can be at most ${MAX_MARK_MESSAGE} characters.` });
+	const type = state as MarkableState;
+	const newState: NewState = { type, name: MARK_NAMES[type], message: message || `Marked ${MARK_NAMES[type]} in Flowdeck.` };
+	return asFormFailure(async () => {
+		const tree = await loadRunTree(prefect, id, { withLinks: true });
+		const result = await prefect.flowRuns.setState(id, newState, true);
+		if (result.status !== 'ACCEPT') return fail(409, { message: `Prefect did not accept ${MARK_NAMES[type]}: ${result.details?.reason ?? result.status}.` });
+		const inProcess = inProcessDescendants(tree).filter((run) => !isFinalState(run.state_type));
+		const followers = await inBatches(inProcess, (run) => prefect.flowRuns.setState(run.id, { ...newState, message: `${newState.message} (it ran inside ${tree.root.name})` }, true));
+		const also = followers.filter((follower) => follower.status === 'ACCEPT').length;
+		return { message: `Marked ${tree.root.name} ${MARK_NAMES[type]}${also ? ` with ${also} subflow${also === 1 ? '' : 's'} that ran in its process` : ''}.` };
+	});
+}
+
+/** Descendants that ran inside the root's process: subflows without a deployment, reached through such subflows only. */
+function inProcessDescendants(tree: RunTree): FlowRun[] {
+	const inside = new Set([tree.root.id]);
+	const found: FlowRun[] = [];
+	for (const run of tree.levels.flat()) {
+		const parent = tree.parentOf?.get(run.id);
+		if (run.deployment_id || run.infrastructure_pid || !parent || !inside.has(parent)) continue;
+		inside.add(run.id);
+		found.push(run);
+	}
+	return found;
 }
 
 /** Ids from a form's checkboxes (`name="id"`), checked before anything is sent. */
@@ -94,33 +151,6 @@ export function confirmStep(form: FormData, url: URL, message: string, label: st
 const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
 
 // ---- one run ----
-
-/** What an operator may mark a run as (the contract the run page's `markAs` action and the stale-run badge share). */
-export const markableStates = ['COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED'] as const;
-export type MarkableState = (typeof markableStates)[number];
-const stateNames: Record<MarkableState, string> = { COMPLETED: 'Completed', FAILED: 'Failed', CANCELLED: 'Cancelled', CRASHED: 'Crashed' };
-
-/** The `markAs` form: `state` (one of markableStates) and an optional `message`. */
-export function parseMarkAs(form: FormData): { state: MarkableState; message: string | undefined } | { error: string } {
-	const state = form.get('state');
-	if (typeof state !== 'string' || !(markableStates as readonly string[]).includes(state))
-		return { error: `Choose the state to mark the run as: ${markableStates.map((type) => stateNames[type]).join(', ')}.` };
-	const raw = form.get('message');
-	const message = typeof raw === 'string' && raw.trim() ? raw.trim().slice(0, 2000) : undefined;
-	return { state: state as MarkableState, message };
-}
-
-/**
- * Forces a run that no process is moving any more (stuck in Running, Cancelling, Pending…) into a final state.
- * Forced, as Prefect's own "Change state" does: the orchestration rules would refuse a Running -> Cancelled jump.
- */
-export async function markAs(prefect: PrefectClient, id: string, state: MarkableState, message?: string): Promise<{ message: string } | { error: string }> {
-	const run = await prefect.flowRuns.get(id);
-	if (isFinalState(run.state_type)) return { error: `The run is already ${run.state_name ?? run.state_type}: only a run that has not finished can be marked.` };
-	const result = await prefect.flowRuns.setState(id, { type: state, name: stateNames[state], message: message ?? `Marked ${stateNames[state]} in Flowdeck` }, true);
-	if (result.status !== 'ACCEPT') return { error: `Prefect did not mark the run ${stateNames[state]}: ${result.details?.reason ?? result.status}.` };
-	return { message: `Marked the run ${stateNames[state]}.` };
-}
 
 /** Prefect's resume endpoint: the run leaves Paused (to Running, or Scheduled "Resuming" when it gave up its process). */
 export async function resumeRun(prefect: PrefectClient, id: string): Promise<{ message: string } | { error: string }> {

@@ -3,12 +3,16 @@ import { redirect } from '@sveltejs/kit';
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { namesOf, toRunView, type RunView } from '#lib/prefect/models.ts';
 import { parseRunsQuery, runSorts, runsHref, RUNS_PAGE_SIZE, serializeRunsQuery, toFlowRunFilter, type RunsQuery } from '#lib/runs/query.ts';
+import { config } from './config.ts';
+import { findStaleRuns } from './run-health.ts';
 import { countDescendants, type ChildCount } from './run-tree.ts';
 import { namesFor } from './lookups.ts';
 
 export interface RunRow {
 	run: RunView;
 	children: ChildCount | null;
+	/** Why no one executes this run any more (docs/operations.md), or null. */
+	stale: string | null;
 }
 
 export interface Choice {
@@ -44,16 +48,19 @@ export async function loadRunsPage(prefect: PrefectClient, params: URLSearchPara
 		prefect.workPools.filter({})
 	]);
 	const known = namesOf(flows, deployments);
-	const [children, names] = await Promise.all([
+	const [children, names, stale] = await Promise.all([
 		countDescendants(
 			prefect,
 			runs.map((run) => run.id)
 		),
-		namesFor(prefect, runs, known)
+		namesFor(prefect, runs, known),
+		// A hint: when it cannot be judged the list still shows.
+		findStaleRuns(prefect, runs, { staleAfterMs: config().FLOWDECK_STALE_AFTER_SECONDS * 1000 }).catch(() => [])
 	]);
+	const staleReason = new Map(stale.map((run) => [run.id, run.reason]));
 	return {
 		query,
-		rows: runs.map((run) => ({ run: toRunView(run, names), children: children.get(run.id) ?? null })),
+		rows: runs.map((run) => ({ run: toRunView(run, names), children: children.get(run.id) ?? null, stale: staleReason.get(run.id) ?? null })),
 		total,
 		pages: Math.max(1, Math.ceil(total / RUNS_PAGE_SIZE)),
 		choices: {

@@ -1,10 +1,11 @@
-import { deleteLimit, loadConcurrency, resetLimit, saveLimit } from '#lib/server/concurrency.ts';
+import { deleteLimit, loadConcurrency, releaseLeaked, resetLimit, saveLimit } from '#lib/server/concurrency.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals }) => ({ limits: await loadConcurrency(locals.prefect) });
 
 export const actions: Actions = {
 	save: async ({ locals, request }) => saveLimit(locals.prefect, await request.formData()),
+	releaseLeaked: async ({ locals, request }) => releaseLeaked(locals.prefect, await request.formData()),
 	reset: async ({ locals, request }) => resetLimit(locals.prefect, await request.formData()),
 	delete: async ({ locals, request }) => deleteLimit(locals.prefect, await request.formData())
 };

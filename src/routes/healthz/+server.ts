@@ -1,5 +1,6 @@
 import { json } from '@sveltejs/kit';
 import { authSummary } from '#lib/auth/mode.ts';
+import { SUPPORTED_PREFECT_RANGE } from '#lib/prefect/versions.ts';
 import { serverStatus } from '#lib/server/overview.ts';
 import type { RequestHandler } from './$types';
 
@@ -10,7 +11,14 @@ export const GET: RequestHandler = async ({ locals }) => {
 		{
 			status: 'ok',
 			auth: authSummary(locals.auth.mode),
-			prefect: { reachable: prefect.reachable, version: prefect.version, apiUrl: prefect.apiUrl, error: prefect.error?.message ?? null }
+			prefect: {
+				reachable: prefect.reachable,
+				version: prefect.version,
+				supportedVersions: SUPPORTED_PREFECT_RANGE,
+				support: prefect.support?.level ?? null,
+				apiUrl: prefect.apiUrl,
+				error: prefect.error?.message ?? prefect.support?.message ?? null
+			}
 		},
 		{ headers: { 'cache-control': 'no-store' } }
 	);

@@ -1,4 +1,5 @@
 import { fail, redirect } from '@sveltejs/kit';
+import { config } from '#lib/server/config.ts';
 import {
 	asFormFailure,
 	cancelRun,
@@ -6,8 +7,7 @@ import {
 	deleteRuns,
 	describeCancel,
 	isConfirmed,
-	markAs,
-	parseMarkAs,
+	markRunAs,
 	rerunFailedChildren,
 	resumeRun,
 	retryFailedChildrenInPlace,
@@ -15,12 +15,19 @@ import {
 	runAgain
 } from '#lib/server/run-actions.ts';
 import { loadRunDetail, parseLogLevel } from '#lib/server/run-detail.ts';
+import { staleRunsOfTree } from '#lib/server/run-health.ts';
 import { requireUuid } from '#lib/server/lookups.ts';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals, params, url }) => ({
-	detail: await loadRunDetail(locals.prefect, params.id, parseLogLevel(url.searchParams.get('level')))
-});
+export const load: PageServerLoad = async ({ locals, params, url }) => {
+	const id = requireUuid(params.id, 'flow run');
+	const [detail, stale] = await Promise.all([
+		loadRunDetail(locals.prefect, id, parseLogLevel(url.searchParams.get('level'))),
+		// Staleness is a hint: if it cannot be judged now the page still shows the run.
+		staleRunsOfTree(locals.prefect, id, config().FLOWDECK_STALE_AFTER_SECONDS * 1000).catch(() => [])
+	]);
+	return { detail, stale };
+};
 
 /** An action's outcome: a message, or a refusal (409) with its reason. */
 const outcome = (result: { message: string } | { error: string }) => ('error' in result ? fail(409, { message: result.error }) : result);
@@ -33,6 +40,7 @@ export const actions: Actions = {
 		if (!isConfirmed(form)) return confirmStep(form, url, `Cancel this run${descendants ? ' and every subflow run below it' : ''}?`, 'Cancel run');
 		return asFormFailure(async () => ({ message: describeCancel(await cancelRun(locals.prefect, id, descendants)) }));
 	},
+	markAs: async ({ locals, params, request }) => markRunAs(locals.prefect, requireUuid(params.id, 'flow run'), await request.formData()),
 	rerun: async ({ locals, params }) => {
 		const id = requireUuid(params.id, 'flow run');
 		const result = await asFormFailure(() => runAgain(locals.prefect, id));
@@ -58,13 +66,6 @@ export const actions: Actions = {
 	resume: async ({ locals, params }) => {
 		const id = requireUuid(params.id, 'flow run');
 		return asFormFailure(async () => outcome(await resumeRun(locals.prefect, id)));
-	},
-	/** Shared contract (stale-run badge too): `state` in COMPLETED | FAILED | CANCELLED | CRASHED, optional `message`. */
-	markAs: async ({ locals, params, request }) => {
-		const id = requireUuid(params.id, 'flow run');
-		const parsed = parseMarkAs(await request.formData());
-		if ('error' in parsed) return fail(400, { message: parsed.error });
-		return asFormFailure(async () => outcome(await markAs(locals.prefect, id, parsed.state, parsed.message)));
 	},
 	delete: async ({ locals, params, request, url }) => {
 		const form = await request.formData();

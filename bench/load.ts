@@ -1,0 +1,161 @@
+/**
+ * npm run bench -- load: many people browsing at once while many streams are open, against a real Prefect 2.13.7
+ * on PostgreSQL and the built Flowdeck server, once with shared reads off (the baseline) and once on
+ * (FLOWDECK_SHARED_READS), in the same run. Bounded: a fixed number of users and streams for a fixed time, all
+ * on 127.0.0.1. Reports p50/p95/max page time, errors, and upstream Prefect requests per page view.
+ */
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPrefectClient, type PrefectClient } from '#lib/prefect/client.ts';
+import { startLocalServer } from '../scripts/lib/local-server.ts';
+import { freePort, run, sleep, start, waitFor, type Managed } from '../scripts/lib/processes.ts';
+import { repoRoot } from '../scripts/lib/python.ts';
+import { startCountingProxy, type CountingProxy } from './counting-proxy.ts';
+import { openSse, type SseConnection } from './sse-client.ts';
+
+export const LOAD_LIMITS = { users: 200, streams: 1000, seconds: 300 };
+const PAGE_TIMEOUT_MS = 30_000;
+const THINK_MS = 500;
+
+const percentile = (values: number[], p: number) => {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+};
+
+export interface Options {
+	users: number;
+	streams: number;
+	seconds: number;
+}
+
+interface Result {
+	sharing: 'off' | 'on';
+	pages: number;
+	errors: number;
+	p50: number;
+	p95: number;
+	max: number;
+	upstreamPerPage: number;
+	streamsOpen: number;
+}
+
+/** Flows, and runs in every state on them, so the pages have something to show. */
+async function seed(prefect: PrefectClient): Promise<{ runIds: string[]; flowIds: string[] }> {
+	const states = [
+		{ type: 'COMPLETED', name: 'Completed' },
+		{ type: 'FAILED', name: 'Failed' },
+		{ type: 'RUNNING', name: 'Running' },
+		{ type: 'SCHEDULED', name: 'Scheduled' },
+		{ type: 'CANCELLED', name: 'Cancelled' }
+	] as const;
+	const flowIds: string[] = [];
+	const runIds: string[] = [];
+	for (let f = 0; f < 4; f++) {
+		const flow = await prefect.flows.create(`bench-load-flow-${f}`);
+		flowIds.push(flow.id);
+		for (let r = 0; r < 25; r++) {
+			const state = states[(f * 25 + r) % states.length]!;
+			runIds.push((await prefect.flowRuns.create(flow.id, { name: `bench-load-${f}-${r}`, state: { ...state } })).id);
+		}
+	}
+	return { runIds, flowIds };
+}
+
+async function startFlowdeck(apiUrl: string, sharing: 'on' | 'off'): Promise<{ url: string; process: Managed }> {
+	const port = await freePort();
+	const server = start(process.execPath, ['scripts/serve.ts'], {
+		cwd: repoRoot,
+		env: { PREFECT_API_URL: apiUrl, PORT: String(port), HOST: '127.0.0.1', FLOWDECK_SHARED_READS: sharing },
+		quiet: true
+	});
+	const url = `http://127.0.0.1:${port}`;
+	await waitFor('Flowdeck', async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined), 30_000, 200);
+	return { url, process: server };
+}
+
+async function measure(sharing: 'on' | 'off', options: Options, proxy: CountingProxy, data: { runIds: string[]; flowIds: string[] }): Promise<Result> {
+	const flowdeck = await startFlowdeck(`${proxy.url}/api`, sharing);
+	const streams: SseConnection[] = [];
+	try {
+		// Streams: the dashboard, the runs list, and the pages of 10 runs, opened 50 at a time.
+		const streamUrls = ['/events', '/runs/events', ...data.runIds.slice(0, 10).map((id) => `/runs/${id}/events`)];
+		for (let i = 0; i < options.streams; i += 50) {
+			const batch = await Promise.allSettled(Array.from({ length: Math.min(50, options.streams - i) }, (_, j) => openSse(`${flowdeck.url}${streamUrls[(i + j) % streamUrls.length]}`)));
+			for (const result of batch) if (result.status === 'fulfilled') streams.push(result.value);
+		}
+		const pages = ['/', '/runs', '/flows', '/deployments', '/work-pools', '/concurrency', '/runs?state=FAILED', ...data.runIds.slice(0, 20).map((id) => `/runs/${id}`), ...data.flowIds.map((id) => `/flows/${id}`)];
+		const times: number[] = [];
+		let errors = 0;
+		proxy.reset();
+		const deadline = Date.now() + options.seconds * 1000;
+		const user = async (index: number) => {
+			for (let visit = index; Date.now() < deadline; visit += 7) {
+				const path = pages[visit % pages.length]!;
+				const started = performance.now();
+				try {
+					const response = await fetch(`${flowdeck.url}${path}`, { headers: { accept: 'text/html' }, signal: AbortSignal.timeout(PAGE_TIMEOUT_MS) });
+					await response.text();
+					if (response.status !== 200) errors++;
+				} catch {
+					errors++;
+				}
+				times.push(performance.now() - started);
+				await sleep(THINK_MS);
+			}
+		};
+		const progress = setInterval(() => {
+			const left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+			console.log(`  … ${times.length} pages, ${errors} errors, ${left} s left`);
+		}, 10_000);
+		await Promise.all(Array.from({ length: options.users }, (_, index) => user(index))).finally(() => clearInterval(progress));
+		return {
+			sharing,
+			pages: times.length,
+			errors,
+			p50: percentile(times, 50),
+			p95: percentile(times, 95),
+			max: Math.max(...times),
+			upstreamPerPage: proxy.count() / Math.max(1, times.length),
+			streamsOpen: streams.length
+		};
+	} finally {
+		streams.forEach((stream) => stream.close());
+		await flowdeck.process.stop();
+	}
+}
+
+export async function loadBench(options: Options): Promise<void> {
+	console.log('building the UI…');
+	await run('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: repoRoot, quiet: true });
+	const home = mkdtempSync(join(tmpdir(), 'flowdeck-bench-load-'));
+	chmodSync(home, 0o755); // PostgreSQL runs as its own user when we are root
+	const apiUrl = `http://127.0.0.1:${await freePort()}/api`;
+	console.log(`starting Prefect on PostgreSQL at ${apiUrl}…`);
+	const prefectServer = await startLocalServer({ apiUrl, home, database: { kind: 'local-postgres', dataDir: join(home, 'postgres') }, log: (line) => console.log(`  ${line}`) });
+	const proxy = await startCountingProxy(apiUrl.replace(/\/api$/, ''), await freePort());
+	const results: Result[] = [];
+	try {
+		const data = await seed(createPrefectClient({ apiUrl }));
+		for (const sharing of ['off', 'on'] as const) {
+			console.log(`shared reads ${sharing}: ${options.users} users, ${options.streams} streams, ${options.seconds} s…`);
+			const result = await measure(sharing, options, proxy, data);
+			results.push(result);
+			console.log(
+				`  ${result.pages} pages, p50 ${result.p50.toFixed(0)} ms, p95 ${result.p95.toFixed(0)} ms, max ${result.max.toFixed(0)} ms, ${result.errors} errors, ${result.upstreamPerPage.toFixed(1)} upstream requests per page (streams included), ${result.streamsOpen}/${options.streams} streams open`
+			);
+		}
+	} finally {
+		await proxy.close();
+		await prefectServer.stop();
+		rmSync(home, { recursive: true, force: true });
+	}
+	const [off, on] = results as [Result, Result];
+	console.log('\n| shared reads | pages | p50 | p95 | max | errors | upstream requests / page |');
+	console.log('|---|---|---|---|---|---|---|');
+	for (const result of results) {
+		console.log(`| ${result.sharing} | ${result.pages} | ${result.p50.toFixed(0)} ms | ${result.p95.toFixed(0)} ms | ${result.max.toFixed(0)} ms | ${result.errors} | ${result.upstreamPerPage.toFixed(1)} |`);
+	}
+	console.log(`\nratios (on / off): p95 ${(on.p95 / off.p95).toFixed(2)}x, pages served ${(on.pages / off.pages).toFixed(2)}x, upstream requests per page ${(on.upstreamPerPage / off.upstreamPerPage).toFixed(2)}x`);
+	console.log(`goal: p95 < 3 s and 0 errors with sharing on: ${on.p95 < 3000 && on.errors === 0 ? 'met' : 'NOT met'}`);
+}
