@@ -101,15 +101,21 @@ async function vitest(project: 'unit' | 'cli' | 'integration', files: string[], 
 	);
 }
 
-async function pytest(files: string[]): Promise<boolean> {
-	const failedBefore = counts.failed;
+/** The flows' environment (.venv) made before a part that runs Python: on a fresh clone, once, not by racing tests. */
+async function pythonEnvFor(name: string): Promise<boolean> {
 	try {
 		await ensurePythonEnv();
+		return true;
 	} catch (error) {
-		console.error(`\u2717 pytest: ${error instanceof Error ? error.message : String(error)}`);
+		console.error(`\u2717 ${name}: ${error instanceof Error ? error.message : String(error)}`);
 		counts.failed += 1;
 		return false;
 	}
+}
+
+async function pytest(files: string[]): Promise<boolean> {
+	const failedBefore = counts.failed;
+	if (!(await pythonEnvFor('pytest'))) return false;
 	const out = join(resultsDir, 'python.xml');
 	const args = ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', `--junitxml=${out}`, ...(files.length ? files : ['tests/python'])];
 	const ok = await part('pytest (flows/etl)', python, args, {}, () => addJunitCounts(readFileSync(out, 'utf8')), out);
@@ -155,7 +161,8 @@ main(async () => {
 
 	if (only === undefined) ok = (await part('svelte-check', 'npm', ['run', 'check', '--silent'], {}, () => {})) && ok;
 	if (wants('unit')) ok = (await vitest('unit', files)) && ok;
-	if (wants('cli')) ok = (await vitest('cli', files)) && ok;
+	// CLI tests run deploy.py and main_etl.py.
+	if (wants('cli')) ok = ((await pythonEnvFor('cli tests')) && (await vitest('cli', files))) && ok;
 	if (wants('python')) {
 		ok = (await pytest(files)) && ok;
 		if (!files.length) ok = (await audit()) && ok;

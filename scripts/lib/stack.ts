@@ -7,12 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrefectClient } from '#lib/prefect/client.ts';
 import { parseConfig, prefectProcessEnv } from '#lib/server/config.ts';
-import { deployFlows } from './deploy.ts';
+import { deployFixtureFlows, deployFlows } from './deploy.ts';
 import { startLocalServer } from './local-server.ts';
 import { freePort } from './processes.ts';
 import { setupServer } from './setup.ts';
 import { superviseWorkers } from './workers.ts';
 import { reportOnline } from './worker-status.ts';
+
+/** Waits for the server and the workers to come up: seconds when idle, minutes on a loaded 2-core machine (measured: over 90 s at load 25). */
+const START_MS = 300_000;
 
 export interface TestStack {
 	apiUrl: string;
@@ -47,16 +50,16 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
 	try {
 		log(`starting Prefect at ${apiUrl} (PREFECT_HOME=${home})`);
 		const database = options.database === 'postgres' ? { kind: 'local-postgres' as const, dataDir: join(home, 'postgres') } : { kind: 'sqlite' as const };
-		// Generous: on a loaded 2-core machine the first start (imports, migrations) can take minutes.
-		const server = await startLocalServer({ apiUrl, home, database, log, timeoutMs: 300_000 });
+		const server = await startLocalServer({ apiUrl, home, database, log, timeoutMs: START_MS });
 		stops.push(server.stop);
 		const prefect = createPrefectClient({ apiUrl });
 		await setupServer(prefect, { workPool: cfg.PREFECT_WORK_POOL, tag: cfg.PREFECT_CONCURRENCY_TAG, limit: cfg.PREFECT_CONCURRENCY_LIMIT });
 		log('deploying flows');
 		await deployFlows(env, () => {});
+		await deployFixtureFlows(env, () => {});
 		const workers = await superviseWorkers({ count: options.workers, pool: cfg.PREFECT_WORK_POOL, env, onLine: () => {} });
 		stops.push(workers.stop);
-		if (!(await reportOnline(prefect, cfg.PREFECT_WORK_POOL, workers.names, log, 90_000))) throw new Error('workers did not come online');
+		if (!(await reportOnline(prefect, cfg.PREFECT_WORK_POOL, workers.names, log, START_MS))) throw new Error('workers did not come online');
 		// The UI server of the tests shows runs no one executes as stale after 5 quiet seconds (default 120).
 		return { apiUrl, workPool: cfg.PREFECT_WORK_POOL, tag: cfg.PREFECT_CONCURRENCY_TAG, limit: cfg.PREFECT_CONCURRENCY_LIMIT, env: { ...env, FLOWDECK_STALE_AFTER_SECONDS: '5' }, stop };
 	} catch (error) {

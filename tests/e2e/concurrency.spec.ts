@@ -41,6 +41,12 @@ test('create, change, reset and delete a tag limit', async ({ page }) => {
 	expect((await prefect.concurrencyLimits.get(tag)).concurrency_limit).toBe(2);
 
 	const card = page.getByRole('region', { name: `Limit ${tag}` });
+	// A change made outside Flowdeck shows once Flowdeck's shared reads expire (FLOWDECK_SHARED_READ_MS, 1 s).
+	const reloadUntilSlots = (text: string) =>
+		expect(async () => {
+			await page.reload();
+			await expect(card.getByTestId('slots')).toHaveText(text, { timeout: 2000 });
+		}).toPass({ timeout: 30_000 });
 	await card.getByLabel('New limit').fill('5');
 	await card.getByRole('button', { name: 'Change' }).click();
 	await expect(card.getByTestId('slots')).toHaveText('0 of 5 slots in use');
@@ -49,8 +55,7 @@ test('create, change, reset and delete a tag limit', async ({ page }) => {
 	// A task run of the seeded run holds a slot (set through Prefect's own reset-with-override).
 	const [task] = await prefect.taskRuns.filter({ flow_runs: { id: { any_: [seeded.completed.id] } }, limit: 1 });
 	await prefect.concurrencyLimits.reset(tag, [task!.id]);
-	await page.reload();
-	await expect(card.getByTestId('slots')).toHaveText('1 of 5 slots in use');
+	await reloadUntilSlots('1 of 5 slots in use');
 	await expect(card.getByTestId('slot-holder').getByRole('link', { name: task!.name })).toHaveAttribute('href', `/runs/${seeded.completed.id}`);
 	// That task run is final: its slot leaked. Releasing leaked slots frees it and only it.
 	await expect(card.getByTestId('slot-leaked')).toHaveText('leaked');
@@ -59,8 +64,7 @@ test('create, change, reset and delete a tag limit', async ({ page }) => {
 	await expect(page.getByTestId('form-message')).toHaveText(`Released 1 leaked slot of tag "${tag}"; live holders keep theirs.`);
 	expect((await prefect.concurrencyLimits.get(tag)).active_slots).toEqual([]);
 	await prefect.concurrencyLimits.reset(tag, [task!.id]);
-	await page.reload();
-	await expect(card.getByTestId('slots')).toHaveText('1 of 5 slots in use');
+	await reloadUntilSlots('1 of 5 slots in use');
 
 	await card.getByText('Reset…').click();
 	await card.getByRole('button', { name: `Confirm reset of ${tag}` }).click();

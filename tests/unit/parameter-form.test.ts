@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fieldsFromSchema, readField, readTriggerForm, type ParameterField } from '#lib/deployments/parameter-form.ts';
+import { fieldsFromSchema, parameterSchema, readField, readTriggerForm, type ParameterField } from '#lib/deployments/parameter-form.ts';
 
 /** The shape Prefect 2.13.7 (pydantic v1) gives a flow's parameters, with an enum and a model behind $refs. */
 const schema = {
@@ -114,5 +114,64 @@ describe('validation', () => {
 			}
 		});
 		expect(readTriggerForm(fields, { 'param.label': 'x', 'param.options': '{}', start: '2024-05-09T10:00' }, now)).toMatchObject({ ok: false, errors: { start: expect.stringMatching(/future/) } });
+	});
+});
+
+describe('parameters Flowdeck did not write (pydantic models, SecretStr, big ints, Optional)', () => {
+	// Shapes as pydantic v1 writes them for `tests/fixtures/flows/many_params.py`.
+	const schema = {
+		title: 'Parameters',
+		type: 'object',
+		properties: {
+			big: { title: 'big', default: 1152921504606846976n, position: 0, type: 'integer' },
+			token: { title: 'token', default: '**********', position: 1, type: 'string', writeOnly: true, format: 'password' },
+			flag: { title: 'flag', position: 2, type: 'boolean' },
+			config: { title: 'config', position: 3, allOf: [{ $ref: '#/definitions/Config' }] },
+			seconds: { title: 'seconds', default: 1, position: 4, type: 'integer', minimum: 0 }
+		},
+		required: ['config'],
+		definitions: {
+			Config: {
+				title: 'Config',
+				type: 'object',
+				properties: { name: { title: 'Name', type: 'string' }, limit: { title: 'Limit', type: 'integer', minimum: 1 }, note: { title: 'Note', type: 'string' } },
+				required: ['name', 'limit']
+			}
+		}
+	};
+	const fields = fieldsFromSchema(schema, {});
+	const byName = (name: string) => fields.find((field) => field.name === name)!;
+	const untouched = Object.fromEntries(fields.map((field) => [`param.${field.name}`, field.initial]));
+
+	it('shows big ints exactly, never the SecretStr mask, and None as none', () => {
+		expect(byName('big').initial).toBe('1152921504606846976');
+		expect(byName('token')).toMatchObject({ kind: 'secret', initial: '' });
+		expect(byName('flag')).toMatchObject({ kind: 'tristate', initial: '' });
+	});
+
+	it('sends only what the person changed', () => {
+		const result = readTriggerForm(fields, { ...untouched, 'param.config': '{"name": "a", "limit": 2}' }, new Date(), parameterSchema(schema));
+		expect(result).toMatchObject({ ok: true, run: { parameters: { config: { name: 'a', limit: 2 } } } });
+		expect(Object.keys((result as { run: { parameters: object } }).run.parameters)).toEqual(['config']);
+	});
+
+	it('reads big ints exactly and refuses what Prefect cannot store', () => {
+		expect(readField(byName('big'), '9223372036854775807')).toEqual({ value: 9223372036854775807n });
+		expect(readField(byName('big'), '9223372036854775808')).toMatchObject({ error: expect.stringMatching(/^Enter a whole number between/) });
+		expect(readField(byName('seconds'), '99999999999999999999')).toMatchObject({ error: expect.stringMatching(/^Enter a whole number between/) });
+		expect(readField(byName('config'), '{"name": "a", "limit": 99999999999999999999}')).toMatchObject({ error: expect.stringMatching(/^At limit: .* does not fit in 64 bits/) });
+	});
+
+	it('sends None, true or false for an Optional[bool]', () => {
+		expect(readField(byName('flag'), 'null')).toEqual({ value: null });
+		expect(readField(byName('flag'), 'false')).toEqual({ value: false });
+		expect(readField(byName('flag'), '')).toBeNull();
+	});
+
+	it('checks nested models against the whole schema, field by field', () => {
+		const result = readTriggerForm(fields, { ...untouched, 'param.config': '{"name": "a", "note": null}' }, new Date(), parameterSchema(schema));
+		expect(result).toMatchObject({ ok: false, errors: { 'param.config': 'limit: required' } });
+		const bad = readTriggerForm(fields, { ...untouched, 'param.config': '{"name": "a", "limit": 0}' }, new Date(), parameterSchema(schema));
+		expect(bad).toMatchObject({ ok: false, errors: { 'param.config': 'limit: must be >= 1' } });
 	});
 });

@@ -156,6 +156,22 @@ describe('Prefect request path', () => {
 		expect(reads).toBe(2);
 	});
 
+	it('lets a fresh caller (a reload, a stream) skip a shared answer, and shares its own', async () => {
+		let calls = 0;
+		server.use(
+			http.post(`${API}/flows/filter`, () => {
+				calls++;
+				return HttpResponse.json([flow]);
+			})
+		);
+		const sharedReads = createSharedReads({ ttlMs: 60_000 });
+		await client({ sharedReads, shareKey: 'a' }).flows.filter();
+		await client({ sharedReads, shareKey: 'a', fresh: true }).flows.filter();
+		expect(calls).toBe(2);
+		await client({ sharedReads, shareKey: 'a' }).flows.filter();
+		expect(calls).toBe(2);
+	});
+
 	it('never keeps a failed read', async () => {
 		let calls = 0;
 		server.use(
@@ -245,5 +261,32 @@ describe('Prefect request path', () => {
 		);
 		await client().flowRuns.filterAll({});
 		expect(offsets).toEqual([0]);
+	});
+});
+
+describe('flow run lists past a run Prefect cannot list', () => {
+	const flowRun = (id: string, parameters: string) =>
+		`{"id":"${id}","created":"2026-01-01T00:00:00Z","updated":"2026-01-01T00:00:00Z","name":"run-${id}","flow_id":"f1","deployment_id":null,"work_queue_name":null,"parameters":${parameters},"tags":[],"parent_task_run_id":null,"state_type":"SCHEDULED","state_name":"Scheduled","state":null,"run_count":0,"expected_start_time":null,"start_time":null,"end_time":null,"total_run_time":0,"estimated_run_time":0}`;
+	const runs: Record<string, string> = { a: flowRun('a', '{}'), b: flowRun('b', '{"big": 99999999999999999999}'), c: flowRun('c', '{"x": 1152921504606846976}') };
+	const isPoison = (id: string) => id === 'b';
+
+	it('lists the rest in order, reads the bad run on its own and keeps big integers exact', async () => {
+		const filtered: unknown[] = [];
+		server.use(
+			// As Prefect 2.13.7: any list holding the bad run fails with 500; one run by id still reads.
+			http.post(`${API}/flow_runs/filter`, async ({ request }) => {
+				const body = (await request.json()) as { flow_runs?: { id?: { any_: string[] } } };
+				filtered.push(body);
+				const ids = body.flow_runs?.id?.any_ ?? ['a', 'b', 'c'];
+				if (ids.some(isPoison)) return HttpResponse.json({ exception_message: 'Internal Server Error' }, { status: 500 });
+				return new HttpResponse(`[${ids.map((id) => runs[id]).join(',')}]`, { headers: { 'content-type': 'application/json' } });
+			}),
+			http.post(`${API}/ui/flow_runs/history`, () => HttpResponse.json(['a', 'b', 'c'].map((id) => ({ id, state_type: 'SCHEDULED', timestamp: null, duration: 0 })))),
+			http.get(`${API}/flow_runs/:id`, ({ params }) => new HttpResponse(runs[params.id as string], { headers: { 'content-type': 'application/json' } }))
+		);
+		const listed = await client().flowRuns.filter({ sort: 'ID_DESC' });
+		expect(listed.map((run) => run.id)).toEqual(['a', 'b', 'c']);
+		expect(listed[1]!.parameters.big).toBe(99999999999999999999n);
+		expect(listed[2]!.parameters.x).toBe(1152921504606846976n);
 	});
 });

@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { toRunView } from '#lib/prefect/models.ts';
 import type { FlowRun, StateType } from '#lib/prefect/schemas.ts';
+import { TABLE_CHILD } from '#lib/prefect/deployments.ts';
 import { progressOf, summarizeTree, type RunRow } from '#lib/runs/tree.ts';
+
+const etlNames = { flows: new Map([['table-flow', TABLE_CHILD.flow]]), deployments: new Map([['child', TABLE_CHILD.deployment]]) };
 
 function run(id: string, state: StateType | null, extra: Partial<FlowRun> = {}) {
 	return toRunView({
 		id, name: id, created: '', updated: '', flow_id: 'f', deployment_id: null, work_queue_name: null, parameters: {},
 		tags: [], parent_task_run_id: null, state_type: state, state_name: null, state: null, run_count: 0,
 		expected_start_time: null, start_time: null, end_time: null, total_run_time: 0, estimated_run_time: 0, ...extra
-	});
+	}, etlNames);
 }
 
 const root = run('root', 'RUNNING', { parameters: { tables: 5 } });
@@ -16,7 +19,8 @@ const phases: RunRow[] = [
 	{ run: run('pre', 'COMPLETED', { parent_task_run_id: 't' }), parentId: 'root' },
 	{ run: run('fanout', 'RUNNING', { parent_task_run_id: 't' }), parentId: 'root' }
 ];
-const table = (id: string, state: StateType): RunRow => ({ run: run(id, state, { deployment_id: 'child', parent_task_run_id: 't' }), parentId: 'fanout' });
+const table = (id: string, state: StateType): RunRow => ({ run: run(id, state, { flow_id: 'table-flow', deployment_id: 'child', parent_task_run_id: 't' }), parentId: 'fanout' });
+const foreign = (id: string, state: StateType): RunRow => ({ run: run(id, state, { deployment_id: 'other', parent_task_run_id: 't' }), parentId: 'fanout' });
 
 describe('run tree from rows', () => {
 	it('has no fan-out progress before the first fan-out run exists (and none for a run without fan-out)', () => {
@@ -34,6 +38,12 @@ describe('run tree from rows', () => {
 		const fanout = summary.nodes.find((node) => node.run.id === 'fanout')!;
 		expect(fanout.children.map((node) => node.run.id)).toEqual(['1', '2', '3']);
 		expect(fanout.leafStates).toEqual({ COMPLETED: 1, FAILED: 1, RUNNING: 1 });
+	});
+
+	it('calls fan-out units tables only for Flowdeck\'s ETL, runs for any other flow', () => {
+		expect(summarizeTree(root, [...phases, table('1', 'COMPLETED')]).progress.noun).toBe('tables');
+		const other = summarizeTree(root, [...phases, foreign('1', 'COMPLETED'), foreign('2', 'RUNNING')]);
+		expect(other.progress).toMatchObject({ noun: 'runs', total: 2, done: 1 });
 	});
 
 	it('counts subflow runs when there is no fan-out', () => {

@@ -11,7 +11,7 @@ function run(id: string, fields: Partial<RunView> & { type: StateType; name?: st
 	return {
 		id, name: id, flowId: 'f', flowName: null, deploymentId: null, deploymentName: null, state: toStateView(type, name), stateMessage: null,
 		stateTimestamp: null, tags: [], parameters: {}, workPool: null, workQueue: null, infrastructurePid: null, isSubflow: true, runCount: 1,
-		expectedStart: null, start: null, end: null, durationSeconds: 0, created: at(0), ...rest
+		expectedStart: null, start: null, end: null, durationSeconds: 0, created: at(0), parameterOverflow: null, ...rest
 	};
 }
 

@@ -5,7 +5,7 @@
  */
 import { fail, json, redirect, type RequestEvent } from '@sveltejs/kit';
 import type { Handle } from '@sveltejs/kit/hooks';
-import { prefectClientFor } from '#lib/server/prefect.ts';
+import { prefectClientFor, wantsFreshReads } from '#lib/server/prefect.ts';
 import { auth, endingOf, endSession, sessionCredentials, sessionEnded, sessionEndMessages, sharedCredentials, signIn, signOut, type Auth, type SessionEnd } from './auth.ts';
 import { describeAuthMode, requiresSignIn, type AuthMode } from './mode.ts';
 import { loginLocation, safeNext } from './next-url.ts';
@@ -59,7 +59,7 @@ export const handleAuth: Handle = async ({ event, resolve }) => {
 			return end;
 		};
 	}
-	event.locals.prefect = prefectClientFor(current.cfg, session ? sessionCredentials(current, session, onEnded) : sharedCredentials(current));
+	event.locals.prefect = prefectClientFor(current.cfg, session ? sessionCredentials(current, session, onEnded) : sharedCredentials(current), { fresh: wantsFreshReads(event.request) });
 
 	const guarded = requiresSignIn(current.mode) && !publicPaths.has(event.url.pathname);
 	// A session cookie the store no longer knows: it ended (the workbench's, or Flowdeck's own: timeout, signed out elsewhere).

@@ -3,9 +3,13 @@
  * that Prefect builds from the flow's signature), and the server-side reading of what was submitted.
  * Every value is checked here, with one message per field, before anything is sent to Prefect.
  */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { findInt64Overflow, INT64_MAX, INT64_MIN, parseJsonExact, stringifyJson } from '#lib/json.ts';
 import type { NewFlowRun } from '#lib/prefect/schemas.ts';
 
-export type FieldKind = 'string' | 'integer' | 'number' | 'boolean' | 'enum' | 'array' | 'json';
+/** `secret`: a SecretStr (its default reads back as Prefect's mask, never as the value). `tristate`: Optional[bool] = None. */
+export type FieldKind = 'string' | 'secret' | 'integer' | 'number' | 'boolean' | 'tristate' | 'enum' | 'array' | 'json';
 export type ItemKind = 'string' | 'integer' | 'number';
 
 export interface ParameterField {
@@ -24,8 +28,10 @@ export interface ParameterField {
 	maximum: number | null;
 	minLength: number | null;
 	maxLength: number | null;
-	/** The text the input starts with: the deployment's default, else the schema's. */
+	/** The text the input starts with: the deployment's default, else the schema's. Submitted unchanged, the field is not sent. */
 	initial: string;
+	/** Has a default (the deployment's or the flow's): left empty or untouched, Prefect uses it. */
+	hasDefault: boolean;
 }
 
 type Schema = Record<string, unknown>;
@@ -57,8 +63,12 @@ function withoutRef(schema: Schema): Schema {
 const primitiveKinds = ['string', 'integer', 'number'] as const;
 const asItemKind = (type: unknown): ItemKind | null => (primitiveKinds as readonly unknown[]).includes(type) ? (type as ItemKind) : null;
 
-function kindOf(schema: Schema, root: Schema): Pick<ParameterField, 'kind' | 'options' | 'itemKind' | 'jsonShape'> {
+function kindOf(schema: Schema, root: Schema, initial: unknown): Pick<ParameterField, 'kind' | 'options' | 'itemKind' | 'jsonShape'> {
 	const none = { options: [], itemKind: null, jsonShape: null };
+	// pydantic v1 writes SecretStr as a write-only password string.
+	if (schema.type === 'string' && (schema.writeOnly === true || schema.format === 'password')) return { ...none, kind: 'secret' };
+	// pydantic v1 drops Optional from the schema: a boolean without a boolean default may be None.
+	if (schema.type === 'boolean' && typeof initial !== 'boolean') return { ...none, kind: 'tristate' };
 	if (Array.isArray(schema.enum) && schema.enum.every((value) => typeof value === 'string' || typeof value === 'number')) {
 		return { ...none, kind: 'enum', options: schema.enum as Array<string | number> };
 	}
@@ -86,13 +96,16 @@ export function formatValue(field: Pick<ParameterField, 'kind'>, value: unknown)
 	if (value === undefined || value === null) return '';
 	switch (field.kind) {
 		case 'boolean':
-			return value === true ? 'true' : 'false';
+		case 'tristate':
+			return value === true ? 'true' : value === false ? 'false' : '';
+		case 'secret':
+			return '';
 		case 'array':
-			return Array.isArray(value) && value.every((item) => typeof item !== 'string' || !item.includes(',')) ? value.join(', ') : JSON.stringify(value);
+			return Array.isArray(value) && value.every((item) => typeof item !== 'string' || !item.includes(',')) ? value.join(', ') : stringifyJson(value);
 		case 'json':
-			return JSON.stringify(value, null, 2);
+			return stringifyJson(value, 2);
 		default:
-			return typeof value === 'string' ? value : JSON.stringify(value);
+			return typeof value === 'string' ? value : stringifyJson(value);
 	}
 }
 
@@ -108,8 +121,8 @@ export function fieldsFromSchema(schema: unknown, defaults: Record<string, unkno
 		.sort((a, b) => position(a.property) - position(b.property) || a.index - b.index)
 		.map(({ name, property }) => {
 			const resolved = resolve(property, root);
-			const kind = kindOf(resolved, root);
 			const initial = name in defaults ? defaults[name] : resolved.default;
+			const kind = kindOf(resolved, root, initial);
 			return {
 				name,
 				label: typeof resolved.title === 'string' ? resolved.title : name,
@@ -120,33 +133,49 @@ export function fieldsFromSchema(schema: unknown, defaults: Record<string, unkno
 				maximum: numberOr(resolved.maximum) ?? numberOr(resolved.exclusiveMaximum),
 				minLength: numberOr(resolved.minLength),
 				maxLength: numberOr(resolved.maxLength),
-				initial: formatValue(kind, initial)
+				initial: formatValue(kind, initial),
+				hasDefault: name in defaults || 'default' in resolved || !required.has(name)
 			};
 		});
 }
 
 type Read = { value: unknown } | { error: string };
 
+/**
+ * A whole number is read exactly (BigInt past 2^53, never rounded) and must fit the 64 bits Prefect stores:
+ * a bigger one would be accepted once and then break every list that includes the run.
+ */
 function readNumber(text: string, integer: boolean): Read {
-	const value = Number(text);
-	if (integer ? !/^[-+]?\d+$/.test(text) || !Number.isSafeInteger(value) : text === '' || !Number.isFinite(value)) {
-		return { error: integer ? 'Enter a whole number' : 'Enter a number' };
+	if (integer) {
+		if (!/^[-+]?\d+$/.test(text)) return { error: 'Enter a whole number' };
+		const exact = BigInt(text.replace(/^\+/, ''));
+		if (exact < INT64_MIN || exact > INT64_MAX) return { error: `Enter a whole number between ${INT64_MIN} and ${INT64_MAX}` };
+		return { value: Number.isSafeInteger(Number(exact)) ? Number(exact) : exact };
 	}
+	const value = Number(text);
+	if (text === '' || !Number.isFinite(value)) return { error: 'Enter a number' };
 	return { value };
 }
 
-function checkBounds(field: ParameterField, value: number): string | null {
-	if (field.minimum !== null && value < field.minimum) return `Must be at least ${field.minimum}`;
-	if (field.maximum !== null && value > field.maximum) return `Must be at most ${field.maximum}`;
+/** Exact for big integers too (a BigInt against the schema's bounds). */
+function checkBounds(field: ParameterField, value: number | bigint): string | null {
+	const below = (bound: number) => (typeof value === 'bigint' && Number.isInteger(bound) ? value < BigInt(bound) : Number(value) < bound);
+	const above = (bound: number) => (typeof value === 'bigint' && Number.isInteger(bound) ? value > BigInt(bound) : Number(value) > bound);
+	if (field.minimum !== null && below(field.minimum)) return `Must be at least ${field.minimum}`;
+	if (field.maximum !== null && above(field.maximum)) return `Must be at most ${field.maximum}`;
 	return null;
 }
 
 function readJson(text: string): Read {
+	let value: unknown;
 	try {
-		return { value: JSON.parse(text) as unknown };
+		value = parseJsonExact(text);
 	} catch (error) {
 		return { error: `Invalid JSON: ${error instanceof Error ? error.message : 'cannot parse'}` };
 	}
+	const overflow = findInt64Overflow(value);
+	if (overflow) return { error: `${overflow.path ? `At ${overflow.path}: ` : ''}${overflow.value} does not fit in 64 bits (Prefect stores whole numbers between ${INT64_MIN} and ${INT64_MAX})` };
+	return { value };
 }
 
 function readItems(field: ParameterField, text: string): Read {
@@ -158,29 +187,36 @@ function readItems(field: ParameterField, text: string): Read {
 	}
 	const parts = text.split(',').map((part) => part.trim()).filter((part) => part !== '');
 	if (field.itemKind === 'string') return { value: parts };
-	const values: number[] = [];
+	const values: unknown[] = [];
 	for (const part of parts) {
 		const read = readNumber(part, field.itemKind === 'integer');
+		if ('error' in read && /^-?\d+$/.test(part)) return { error: `"${part}" does not fit in 64 bits` };
 		if ('error' in read) return { error: `"${part}" is not ${field.itemKind === 'integer' ? 'a whole number' : 'a number'}: enter a comma-separated list` };
-		values.push(read.value as number);
+		values.push(read.value);
 	}
 	return { value: values };
 }
 
 function checkItems(field: ParameterField, items: unknown[]): Read {
 	const wrong = items.find((item) =>
-		field.itemKind === 'string' ? typeof item !== 'string' : typeof item !== 'number' || (field.itemKind === 'integer' && !Number.isInteger(item))
+		field.itemKind === 'string' ? typeof item !== 'string' : typeof item === 'bigint' ? field.itemKind !== 'integer' : typeof item !== 'number' || (field.itemKind === 'integer' && !Number.isInteger(item))
 	);
 	if (wrong !== undefined) return { error: `Every item must be ${field.itemKind === 'string' ? 'a string' : field.itemKind === 'integer' ? 'a whole number' : 'a number'}` };
 	return { value: items };
 }
 
-/** One field's submitted text (undefined: not submitted, e.g. an unchecked checkbox) to a value, or a message. */
+/**
+ * One field's submitted text (undefined: not submitted) to a value, a message, or null: nothing to send, so
+ * Prefect keeps the deployment's default (the field was left as it was, or empty where a default exists).
+ */
 export function readField(field: ParameterField, submitted: string | undefined): Read | null {
+	if (submitted !== undefined && submitted === field.initial && field.hasDefault) return null;
 	if (field.kind === 'boolean') return { value: submitted === 'true' || submitted === 'on' };
+	if (field.kind === 'tristate') return submitted === 'true' ? { value: true } : submitted === 'false' ? { value: false } : submitted === 'null' ? { value: null } : null;
 	const text = (submitted ?? '').trim();
 	if (text === '') return field.required ? { error: 'Required' } : null;
 	switch (field.kind) {
+		case 'secret':
 		case 'string': {
 			const raw = submitted ?? '';
 			if (field.minLength !== null && raw.length < field.minLength) return { error: `At least ${field.minLength} characters` };
@@ -191,7 +227,7 @@ export function readField(field: ParameterField, submitted: string | undefined):
 		case 'number': {
 			const read = readNumber(text, field.kind === 'integer');
 			if ('error' in read) return read;
-			const problem = checkBounds(field, read.value as number);
+			const problem = checkBounds(field, read.value as number | bigint);
 			return problem ? { error: problem } : read;
 		}
 		case 'enum': {
@@ -229,7 +265,7 @@ const MAX_TAGS = 20;
  * Reads a submitted trigger form. `start` is a datetime-local value in the browser's timezone, given as
  * `tzOffset` (minutes, as Date.getTimezoneOffset returns; 0 when the browser runs no JavaScript: UTC).
  */
-export function readTriggerForm(fields: ParameterField[], submitted: Submitted, now = new Date()): TriggerResult {
+export function readTriggerForm(fields: ParameterField[], submitted: Submitted, now = new Date(), schema?: ParameterSchema): TriggerResult {
 	const errors: Record<string, string> = {};
 	const parameters: Record<string, unknown> = {};
 	for (const field of fields) {
@@ -238,6 +274,7 @@ export function readTriggerForm(fields: ParameterField[], submitted: Submitted, 
 		if ('error' in read) errors[`param.${field.name}`] = read.error;
 		else parameters[field.name] = read.value;
 	}
+	if (schema && Object.keys(errors).length === 0) Object.assign(errors, schema.check(parameters));
 
 	const name = (submitted.name ?? '').trim();
 	if (name.length > 200) errors.name = 'At most 200 characters';
@@ -269,4 +306,81 @@ export function readTriggerForm(fields: ParameterField[], submitted: Submitted, 
 			...(scheduledTime ? { state: { type: 'SCHEDULED', state_details: { scheduled_time: scheduledTime } } } : {})
 		}
 	};
+}
+
+/**
+ * The deployment's whole parameter schema, to check what will run (nested pydantic models through
+ * `definitions`/$ref, enums, bounds, required fields) as Prefect will: the changed values over the
+ * deployment's defaults. Messages are keyed by field (`param.<name>`), naming the path inside it.
+ */
+export interface ParameterSchema {
+	check(changed: Record<string, unknown>): Record<string, string>;
+}
+
+const ajv = new Ajv({ strict: false, allErrors: true, logger: false });
+addFormats(ajv);
+const compiled = new WeakMap<object, ValidateFunction | null>();
+
+export function parameterSchema(schema: unknown, defaults: Record<string, unknown> = {}): ParameterSchema {
+	return {
+		check(changed) {
+			const validate = compile(schema);
+			if (!validate) return {};
+			// The schema describes plain JSON numbers: big integers (already checked to fit 64 bits) as numbers.
+			const merged = JSON.parse(stringifyJson({ ...defaults, ...changed })) as Record<string, unknown>;
+			if (validate(merged)) return {};
+			const errors: Record<string, string> = {};
+			for (const error of validate.errors ?? []) {
+				const [field, where] = locate(error);
+				const key = field ? `param.${field}` : 'form';
+				const message = error.keyword === 'required' ? 'required' : (error.message ?? 'is not valid');
+				if (!(key in errors)) errors[key] = where ? `${where}: ${message}` : message === 'required' ? 'Required' : message;
+			}
+			return errors;
+		}
+	};
+}
+
+/** Which parameter an error is about, and where inside it (`limits.max`). */
+function locate(error: ErrorObject): [string | null, string] {
+	const path = error.instancePath.split('/').slice(1).map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
+	if (error.keyword === 'required' && typeof error.params.missingProperty === 'string') path.push(error.params.missingProperty);
+	const [field, ...inside] = path;
+	return [field ?? null, inside.map((part) => (/^\d+$/.test(part) ? `[${part}]` : part)).join('.').replace(/\.\[/g, '[')];
+}
+
+function compile(schema: unknown): ValidateFunction | null {
+	if (!isObject(schema)) return null;
+	if (!compiled.has(schema)) {
+		try {
+			compiled.set(schema, ajv.compile(pydanticV1Optional(stripIds(schema)) as object));
+		} catch {
+			compiled.set(schema, null); // a schema ajv cannot read: the field checks above still apply
+		}
+	}
+	return compiled.get(schema) ?? null;
+}
+
+/** Deep copy without `$id`s (one schema per deployment, compiled into one shared validator cache). */
+function stripIds(value: unknown): unknown {
+	if (Array.isArray(value)) return value.map(stripIds);
+	if (!isObject(value)) return typeof value === 'bigint' ? Number(value) : value;
+	return Object.fromEntries(Object.entries(value).filter(([key]) => key !== '$id').map(([key, item]) => [key, stripIds(item)]));
+}
+
+/**
+ * pydantic v1 leaves Optional out of its schemas: a field that is not required may hold null. So every
+ * property not listed in its object's `required` also accepts null, at any depth (definitions included).
+ */
+function pydanticV1Optional(value: unknown): unknown {
+	if (Array.isArray(value)) return value.map(pydanticV1Optional);
+	if (!isObject(value)) return value;
+	const out = Object.fromEntries(Object.entries(value).map(([key, item]) => [key, pydanticV1Optional(item)]));
+	if (isObject(out.properties)) {
+		const required = new Set(Array.isArray(out.required) ? out.required : []);
+		out.properties = Object.fromEntries(
+			Object.entries(out.properties).map(([name, property]) => [name, required.has(name) ? property : { anyOf: [property, { type: 'null' }] }])
+		);
+	}
+	return out;
 }

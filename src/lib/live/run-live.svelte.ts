@@ -5,6 +5,7 @@
  */
 import type { LogView, RunView, TaskRunView } from '#lib/prefect/models.ts';
 import { summarizeTree, type RunRow } from '#lib/runs/tree.ts';
+import { isDefaultTaskQuery, TASK_PAGE_SIZE } from '#lib/runs/task-query.ts';
 import type { RunArtifacts, RunDetail } from '#lib/server/run-detail.ts';
 import type { ChildrenChange, RunSnapshot } from '#lib/server/live/run-feed.ts';
 import { openLiveStream, type LiveStatus, type UpstreamStatus } from './stream.ts';
@@ -59,7 +60,8 @@ export class RunLive {
 
 	private applySnapshot(snapshot: RunSnapshot): void {
 		this.rows = new Map(snapshot.rows.map((row) => [row.run.id, row]));
-		this.detail = { ...this.detail, taskRuns: snapshot.taskRuns, artifacts: snapshot.artifacts };
+		this.applyTasks(snapshot.taskRuns);
+		this.detail = { ...this.detail, artifacts: snapshot.artifacts };
 		this.applyRun(snapshot.run);
 		this.addLogs(snapshot.logs);
 	}
@@ -82,10 +84,24 @@ export class RunLive {
 		this.detail = { ...this.detail, rows, tree: summarizeTree(this.detail.run, rows) };
 	}
 
+	/**
+	 * Rows shown are updated in place; new task runs join only the default view's first page (until it is
+	 * full), so a filtered or later page keeps showing what it selected (it re-reads itself).
+	 */
 	private applyTasks(changed: TaskRunView[]): void {
 		const byId = new Map(this.detail.taskRuns.map((task) => [task.id, task]));
-		for (const task of changed) byId.set(task.id, task);
-		this.detail = { ...this.detail, taskRuns: [...byId.values()] };
+		const growing = isDefaultTaskQuery(this.detail.taskPage.query);
+		let added = 0;
+		for (const task of changed) {
+			if (byId.has(task.id)) byId.set(task.id, task);
+			else if (growing && byId.size < TASK_PAGE_SIZE) {
+				byId.set(task.id, task);
+				added += 1;
+			}
+		}
+		const total = this.detail.taskPage.total + added;
+		const taskPage = added ? { ...this.detail.taskPage, total, pages: Math.max(1, Math.ceil(total / TASK_PAGE_SIZE)) } : this.detail.taskPage;
+		this.detail = { ...this.detail, taskRuns: [...byId.values()], taskPage };
 	}
 
 	private addLogs(lines: LogView[]): void {

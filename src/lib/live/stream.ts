@@ -3,6 +3,7 @@
  * and the endings: `end` closes it (no reconnect), `auth-expired` sends the user to sign in again.
  */
 import { loginLocation } from '#lib/auth/next-url.ts';
+import { parseJsonExact } from '#lib/json.ts';
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'ended' | 'stopped';
 
@@ -38,7 +39,7 @@ export function openLiveStream(url: string, handlers: LiveHandlers, onStatus: (s
 		void signInIfRefused(url);
 	};
 	for (const [event, handle] of Object.entries(handlers)) {
-		source.addEventListener(event, (message) => (handle as (data: unknown) => void)(JSON.parse((message as MessageEvent<string>).data)));
+		source.addEventListener(event, (message) => (handle as (data: unknown) => void)(parseJsonExact((message as MessageEvent<string>).data)));
 	}
 	source.addEventListener('end', () => {
 		close();

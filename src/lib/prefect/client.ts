@@ -1,6 +1,7 @@
 /** Typed Prefect 2.13.7 API: plain async functions over the one request path (request.ts). */
 import { z } from 'zod';
 import { createRequester, type PrefectConnection, type Requester } from './request.ts';
+import { PrefectError } from './errors.ts';
 import {
 	Artifact,
 	ArtifactFilterBody,
@@ -41,7 +42,8 @@ export function createPrefectClient(connection: PrefectConnection) {
 	const read = <S extends z.ZodType>(path: string, schema: S, json?: unknown) =>
 		request(path, { method: json === undefined ? 'GET' : 'POST', json, schema, idempotent: true });
 	const pageAll = <S extends z.ZodType>(path: string, schema: S, body: Body, max: number) =>
-		readAllPages(request, path, schema, body, max);
+		readAllPages((page) => request(path, { method: 'POST', json: page, schema: z.array(schema), idempotent: true }), body, max);
+	const runsPage = (body: Body) => readFlowRuns(request, body);
 
 	return {
 		apiUrl: connection.apiUrl,
@@ -72,11 +74,9 @@ export function createPrefectClient(connection: PrefectConnection) {
 		},
 
 		flowRuns: {
-			filter: (body: FlowRunFilterBody = {}) =>
-				read('/flow_runs/filter', z.array(FlowRun), { limit: PAGE_SIZE, ...FlowRunFilterBody.parse(body) }),
+			filter: (body: FlowRunFilterBody = {}) => runsPage({ limit: PAGE_SIZE, ...FlowRunFilterBody.parse(body) }),
 			/** Every run matching, page by page (up to `max`). */
-			filterAll: (body: Omit<FlowRunFilterBody, 'limit' | 'offset'>, max = 10_000) =>
-				pageAll('/flow_runs/filter', FlowRun, FlowRunFilterBody.parse(body), max),
+			filterAll: (body: Omit<FlowRunFilterBody, 'limit' | 'offset'>, max = 10_000) => readAllPages(runsPage, FlowRunFilterBody.parse(body), max),
 			count: (body: Omit<FlowRunFilterBody, 'limit' | 'offset' | 'sort'> = {}) =>
 				read('/flow_runs/count', z.number(), FlowRunFilterBody.parse(body)),
 			get: (id: string) => read(`/flow_runs/${encodeURIComponent(id)}`, FlowRun),
@@ -84,10 +84,10 @@ export function createPrefectClient(connection: PrefectConnection) {
 			create: (flowId: string, run: Omit<NewFlowRun, 'state' | 'work_queue_name'> & { state?: NewState }) =>
 				request('/flow_runs/', { method: 'POST', json: { flow_id: flowId, ...run }, schema: FlowRun }),
 			/** Direct children (one level) of several parents at once. */
-			children: (parentIds: string[], criteria: FlowRunCriteria = {}) =>
-				parentIds.length === 0
+			children: (parentIds: string[], criteria: FlowRunCriteria = {}, max = 10_000) =>
+				parentIds.length === 0 || max <= 0
 					? Promise.resolve([])
-					: pageAll('/flow_runs/filter', FlowRun, { flow_runs: { ...criteria, parent_flow_run_id: { any_: parentIds } }, sort: 'START_TIME_ASC' }, 10_000),
+					: readAllPages(runsPage, { flow_runs: { ...criteria, parent_flow_run_id: { any_: parentIds } }, sort: 'START_TIME_ASC' }, max),
 			setState: (id: string, state: NewState, force = false) =>
 				request(`/flow_runs/${encodeURIComponent(id)}/set_state`, {
 					method: 'POST',
@@ -110,7 +110,12 @@ export function createPrefectClient(connection: PrefectConnection) {
 		taskRuns: {
 			filter: (body: TaskRunFilterBody = {}) => read('/task_runs/filter', z.array(TaskRun), { limit: PAGE_SIZE, ...TaskRunFilterBody.parse(body) }),
 			filterAll: (body: Omit<TaskRunFilterBody, 'limit' | 'offset'>, max = 10_000) =>
-				pageAll('/task_runs/filter', TaskRun, TaskRunFilterBody.parse(body), max)
+				pageAll('/task_runs/filter', TaskRun, TaskRunFilterBody.parse(body), max),
+			count: (body: Omit<TaskRunFilterBody, 'limit' | 'offset' | 'sort'> = {}) => read('/task_runs/count', z.number(), TaskRunFilterBody.parse(body)),
+			get: (id: string) => read(`/task_runs/${encodeURIComponent(id)}`, TaskRun),
+			/** State history, oldest first. */
+			states: (id: string) =>
+				request('/task_run_states/', { method: 'GET', searchParams: { task_run_id: id }, schema: z.array(State), idempotent: true })
 		},
 
 		artifacts: {
@@ -161,23 +166,50 @@ export function createPrefectClient(connection: PrefectConnection) {
 	};
 }
 
-async function readAllPages<S extends z.ZodType>(
-	request: Requester,
-	path: string,
-	schema: S,
-	body: Body,
-	max: number
-): Promise<z.infer<S>[]> {
-	const all: z.infer<S>[] = [];
+async function readAllPages<T>(readPage: (body: Body) => Promise<T[]>, body: Body, max: number): Promise<T[]> {
+	const all: T[] = [];
 	for (let offset = 0; offset < max; offset += PAGE_SIZE) {
-		const page = await request(path, {
-			method: 'POST',
-			json: { ...body, limit: Math.min(PAGE_SIZE, max - offset), offset },
-			schema: z.array(schema),
-			idempotent: true
-		});
+		const page = await readPage({ ...body, limit: Math.min(PAGE_SIZE, max - offset), offset });
 		all.push(...page);
 		if (page.length < PAGE_SIZE) break;
 	}
 	return all;
+}
+
+/**
+ * A page of flow runs that survives a run Prefect cannot list. A run whose parameters hold an integer past
+ * 64 bits (accepted by create_flow_run) makes every /flow_runs/filter answer that includes it fail with 500
+ * ("Integer exceeds 64-bit range" in Prefect's log: its list encoder refuses it), while GET /flow_runs/{id}
+ * still reads it. So on a 500: the page's ids (in order) from /ui/flow_runs/history, which returns no
+ * parameters; then the runs by id in halves, down to single runs read one by one. The page is complete and in
+ * order; such runs show a warning (their parameters are out of range) so someone can delete them.
+ */
+async function readFlowRuns(request: Requester, body: Body): Promise<FlowRun[]> {
+	try {
+		return await request('/flow_runs/filter', { method: 'POST', json: body, schema: z.array(FlowRun), idempotent: true });
+	} catch (error) {
+		if (!(error instanceof PrefectError) || error.status !== 500) throw error;
+		let ids: string[];
+		try {
+			const points = await request('/ui/flow_runs/history', { method: 'POST', json: body, schema: z.array(FlowRunHistoryPoint), idempotent: true });
+			ids = points.map((point) => point.id);
+		} catch {
+			throw error;
+		}
+		const byId = new Map((await readRunsByIds(request, ids)).map((run) => [run.id, run]));
+		return ids.flatMap((id) => byId.get(id) ?? []);
+	}
+}
+
+async function readRunsByIds(request: Requester, ids: string[]): Promise<FlowRun[]> {
+	if (ids.length === 0) return [];
+	if (ids.length === 1) return [await request(`/flow_runs/${encodeURIComponent(ids[0]!)}`, { method: 'GET', schema: FlowRun, idempotent: true })];
+	try {
+		return await request('/flow_runs/filter', { method: 'POST', json: { flow_runs: { id: { any_: ids } }, limit: ids.length }, schema: z.array(FlowRun), idempotent: true });
+	} catch (error) {
+		if (!(error instanceof PrefectError) || error.status !== 500) throw error;
+		const half = Math.ceil(ids.length / 2);
+		const [first, second] = await Promise.all([readRunsByIds(request, ids.slice(0, half)), readRunsByIds(request, ids.slice(half))]);
+		return [...first, ...second];
+	}
 }

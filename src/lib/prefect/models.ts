@@ -1,4 +1,5 @@
 /** The UI's own types, and the one place wire types (schemas.ts) are mapped to them. */
+import { findInt64Overflow } from '#lib/json.ts';
 import type {
 	ConcurrencyLimit,
 	Deployment,
@@ -146,6 +147,11 @@ export interface RunView {
 	/** Seconds: the run's total run time, or the estimate so far while it runs. */
 	durationSeconds: number;
 	created: string;
+	/**
+	 * A parameter holding an integer past 64 bits (e.g. `big`, `config.limit`): Prefect accepted it but its run
+	 * lists fail on it; Flowdeck still lists the run (read on its own) and names it so someone can delete it.
+	 */
+	parameterOverflow: string | null;
 }
 
 export function toRunView(run: FlowRun, names: NameLookup = emptyNames): RunView {
@@ -170,7 +176,8 @@ export function toRunView(run: FlowRun, names: NameLookup = emptyNames): RunView
 		start: run.start_time,
 		end: run.end_time,
 		durationSeconds: Math.max(run.total_run_time, run.estimated_run_time),
-		created: run.created
+		created: run.created,
+		parameterOverflow: findInt64Overflow(run.parameters)?.path ?? null
 	};
 }
 

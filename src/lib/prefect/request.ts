@@ -7,6 +7,7 @@ import ky, { isHTTPError, isNetworkError, isTimeoutError } from 'ky';
 import type { z } from 'zod';
 import { DetailBody, ValidationErrorBody } from './schemas.ts';
 import { PrefectError } from './errors.ts';
+import { parseJsonExact, stringifyJson } from '../json.ts';
 
 export interface PrefectConnection {
 	/** e.g. http://127.0.0.1:4200/api */
@@ -24,6 +25,11 @@ export interface PrefectConnection {
 	 */
 	shareKey?: string;
 	sharedReads?: SharedReads;
+	/**
+	 * Reads never use an answer shared earlier (a browser reload asks for fresh data with Cache-Control, a live
+	 * stream, a reconciler about to act); their own answers are still shared with later callers.
+	 */
+	fresh?: boolean;
 	fetch?: typeof fetch;
 }
 
@@ -59,7 +65,10 @@ export function createRequester(connection: PrefectConnection): Requester {
 		timeout: connection.timeoutMs ?? 10_000,
 		throwHttpErrors: true,
 		fetch: connection.fetch,
-		redirect: 'manual'
+		redirect: 'manual',
+		// Parameters may hold integers past 2^53: read and sent back exactly (BigInt), never rounded.
+		parseJson: (text) => parseJsonExact(text),
+		stringifyJson
 	});
 
 	const busyRetryMs = connection.busyRetryMs ?? DEFAULT_BUSY_RETRY_MS;
@@ -127,7 +136,7 @@ export function createRequester(connection: PrefectConnection): Requester {
 				throw toPrefectError(error, label, where);
 			}
 			const key = JSON.stringify([shareKey, connection.apiUrl, options.method, path, options.searchParams ?? null, options.json ?? null]);
-			result = await sharedReads.read(key, () => answer(path, options, label));
+			result = await sharedReads.read(key, () => answer(path, options, label), connection.fresh);
 		} else {
 			try {
 				result = await answer(path, options, label);
@@ -160,7 +169,8 @@ interface Answer {
  * this clears everything, so a page read after a change never shows the state from before it.
  */
 export interface SharedReads {
-	read(key: string, load: () => Promise<Answer>): Promise<Answer>;
+	/** The shared answer for `key`, or a new one from `load` (always when `fresh`), shared from then on. */
+	read(key: string, load: () => Promise<Answer>, fresh?: boolean): Promise<Answer>;
 	invalidate(): void;
 }
 
@@ -171,9 +181,9 @@ export function createSharedReads(options: { ttlMs: number; maxEntries?: number;
 	let generation = 0;
 	let sweptAt = now();
 	return {
-		read(key, load) {
+		read(key, load, fresh = false) {
 			const found = entries.get(key);
-			if (found && found.expiresAt > now()) return found.answer;
+			if (!fresh && found && found.expiresAt > now()) return found.answer;
 			// Expired answers are dropped at least once per ttl, and the oldest entry when the map is full.
 			if (entries.size >= maxEntries || now() - sweptAt >= options.ttlMs) {
 				sweptAt = now();

@@ -95,7 +95,16 @@ export const TaskRun = z.object({
 	start_time: nullableDatetime,
 	end_time: nullableDatetime,
 	total_run_time: z.number(),
-	estimated_run_time: z.number()
+	estimated_run_time: z.number(),
+	/** What each argument came from: a parameter, another task run (`{input_type: 'task_run', id}`), a constant. */
+	task_inputs: z.record(z.string(), z.array(z.object({ input_type: z.string(), id: z.string().optional(), name: z.string().optional() }).passthrough())).optional(),
+	/** Retries the task was declared with. */
+	empirical_policy: z
+		.object({ retries: z.number().nullable().optional(), retry_delay: z.union([z.number(), z.array(z.number())]).nullable().optional() })
+		.partial()
+		.nullable()
+		.optional(),
+	cache_key: z.string().nullable().optional()
 });
 export type TaskRun = z.infer<typeof TaskRun>;
 
@@ -252,6 +261,7 @@ export const FlowRunCriteria = z
 		work_queue_name: z.object({ any_: z.array(z.string()) }).strict().optional(),
 		state: z
 			.object({
+				...operator,
 				type: z.object({ any_: z.array(StateType) }).strict().optional(),
 				name: anyOf.optional()
 			})
@@ -328,6 +338,8 @@ export const TaskRunFilterBody = z
 		task_runs: z
 			.object({
 				id: anyOf.optional(),
+				name: z.object({ like_: z.string() }).strict().optional(),
+				state: z.object({ type: z.object({ any_: z.array(StateType) }).strict() }).strict().optional(),
 				subflow_runs: z.object({ exists_: z.boolean() }).strict().optional(),
 				tags: z.object({ all_: z.array(z.string()) }).strict().optional()
 			})

@@ -2,7 +2,8 @@
  * The /runs view in the URL: filters, sort and page parsed from and written to query parameters, so a view
  * can be shared and reloaded; and the Prefect filter it stands for. Unknown or malformed values are dropped.
  */
-import { stateTypes, type FlowRunFilterBody, type FlowRunSort, type StateType } from '#lib/prefect/schemas.ts';
+import { stateLabels } from '#lib/prefect/models.ts';
+import { stateTypes, type FlowRunCriteria, type FlowRunFilterBody, type FlowRunSort, type StateType } from '#lib/prefect/schemas.ts';
 
 export const ranges = { '1h': 3600, '24h': 86_400, '7d': 7 * 86_400, '30d': 30 * 86_400 } as const;
 export type RangeKey = keyof typeof ranges | 'custom';
@@ -18,11 +19,16 @@ export const runSorts = {
 export type RunSortKey = keyof typeof runSorts;
 
 export const RUNS_PAGE_SIZE = 25;
+
+/** What the state filter offers: every state type, and Late (a Scheduled run past its start, by state name). */
+export const stateFilters = [...stateTypes, 'LATE'] as const;
+export type StateFilter = (typeof stateFilters)[number];
+export const stateFilterLabels: Record<StateFilter, string> = { ...stateLabels, LATE: 'Late' };
 const DEFAULT_RANGE = '7d' satisfies RangeKey;
 const DEFAULT_SORT: RunSortKey = 'start-desc';
 
 export interface RunsQuery {
-	states: StateType[];
+	states: StateFilter[];
 	flow: string | null;
 	deployment: string | null;
 	pool: string | null;
@@ -74,9 +80,7 @@ const text = (value: string | null, max = 200): string | null => {
 const oneOf = <K extends string>(keys: readonly K[], value: string | null): K | null => (keys as readonly string[]).includes(value ?? '') ? (value as K) : null;
 
 export function parseRunsQuery(params: URLSearchParams): RunsQuery {
-	const states = [...new Set(params.getAll('state').map((state) => state.toUpperCase()))].filter((state): state is StateType =>
-		(stateTypes as readonly string[]).includes(state)
-	);
+	const states = new Set(params.getAll('state').map((state) => state.toUpperCase()));
 	const id = (name: string) => {
 		const value = params.get(name);
 		return value && isUuid(value) ? value.toLowerCase() : null;
@@ -86,7 +90,7 @@ export function parseRunsQuery(params: URLSearchParams): RunsQuery {
 	const range = oneOf<RangeKey>([...(Object.keys(ranges) as RangeKey[]), 'custom'], params.get('range')) ?? DEFAULT_RANGE;
 	const page = Number(params.get('page'));
 	return {
-		states: stateTypes.filter((state) => states.includes(state)),
+		states: stateFilters.filter((state) => states.has(state)),
 		flow: id('flow'),
 		deployment: id('deployment'),
 		pool: text(params.get('pool')),
@@ -139,7 +143,7 @@ export function toFlowRunFilter(query: RunsQuery, now: Date): Omit<FlowRunFilter
 	return {
 		flow_runs: {
 			expected_start_time: { after_: window.after, ...(window.before ? { before_: window.before } : {}) },
-			...(query.states.length ? { state: { type: { any_: query.states } } } : {}),
+			...(query.states.length ? { state: stateCriteria(query.states) } : {}),
 			...(query.deployment ? { deployment_id: { any_: [query.deployment] } } : {}),
 			...(query.tag ? { tags: { all_: [query.tag] } } : {}),
 			...(query.q ? { name: { like_: query.q } } : {}),
@@ -148,4 +152,13 @@ export function toFlowRunFilter(query: RunsQuery, now: Date): Omit<FlowRunFilter
 		...(query.flow ? { flows: { id: { any_: [query.flow] } } } : {}),
 		...(query.pool ? { work_pools: { name: { any_: [query.pool] } } } : {})
 	};
+}
+
+/** Types, or the Late name, or either (Prefect's state filter takes an operator). */
+function stateCriteria(states: StateFilter[]): NonNullable<FlowRunCriteria['state']> {
+	const types = states.filter((state): state is StateType => state !== 'LATE');
+	const byType = { type: { any_: types } };
+	if (!states.includes('LATE')) return byType;
+	const late = { name: { any_: ['Late'] } };
+	return types.length ? { operator: 'or_', ...byType, ...late } : late;
 }

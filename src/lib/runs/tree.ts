@@ -3,6 +3,7 @@
  * on the server and live updates in the browser build the same tree with the same code.
  */
 import type { RunView } from '#lib/prefect/models.ts';
+import { TABLE_CHILD } from '#lib/prefect/deployments.ts';
 import type { StateType } from '#lib/prefect/schemas.ts';
 import { isFailedState } from '#lib/prefect/states.ts';
 
@@ -21,6 +22,8 @@ export interface RunNode {
 }
 
 export interface Progress {
+	/** What the fan-out's units are called: "tables" only for Flowdeck's own ETL, "runs" for any other flow. */
+	noun: 'tables' | 'runs';
 	total: number;
 	done: number;
 	completed: number;
@@ -55,7 +58,7 @@ export function countStates(types: Array<StateType | null>): Partial<Record<Stat
 	return counts;
 }
 
-export function progressOf(types: Array<StateType | null>, expected = types.length): Progress {
+export function progressOf(types: Array<StateType | null>, expected = types.length, noun: Progress['noun'] = 'runs'): Progress {
 	const counts = countStates(types);
 	const total = Math.max(expected, types.length);
 	const completed = counts.COMPLETED ?? 0;
@@ -65,10 +68,13 @@ export function progressOf(types: Array<StateType | null>, expected = types.leng
 	const running = (counts.RUNNING ?? 0) + (counts.CANCELLING ?? 0);
 	const done = completed + failed + crashed + cancelled;
 	// Runs not created yet count as pending.
-	return { total, done, completed, failed, crashed, cancelled, running, pending: total - done - running };
+	return { noun, total, done, completed, failed, crashed, cancelled, running, pending: total - done - running };
 }
 
-/** How many fan-out runs the root will create, when its parameters say (`tables`). */
+/** Flowdeck's distributed ETL fans out to runs of its table deployment; any other fan-out is counted in runs. */
+const isTableRun = (run: RunView): boolean => run.flowName === TABLE_CHILD.flow && run.deploymentName === TABLE_CHILD.deployment;
+
+/** How many fan-out runs the root will create, when its parameters say (`tables`, Flowdeck's ETL). */
 export function declaredFanOut(root: RunView): number {
 	const declared = root.parameters.tables;
 	return typeof declared === 'number' && Number.isInteger(declared) && declared > 0 ? declared : 0;
@@ -93,12 +99,13 @@ export function summarizeTree(root: RunView, rows: RunRow[]): RunTreeSummary {
 	const fanOut = runs.filter(isFanOutRun);
 	const units = fanOut.length ? fanOut : runs;
 	const unitTypes = units.map((run) => run.state.type);
+	const tables = fanOut.length > 0 && fanOut.every(isTableRun);
 	return {
 		nodes: (childrenOf.get(root.id) ?? []).map(build),
 		unit: fanOut.length ? 'fan-out runs' : 'subflow runs',
 		unitStates: countStates(unitTypes),
 		unitCount: units.length,
-		progress: progressOf(fanOut.map((run) => run.state.type), fanOut.length ? Math.max(declaredFanOut(root), fanOut.length) : 0),
+		progress: progressOf(fanOut.map((run) => run.state.type), fanOut.length ? Math.max(tables ? declaredFanOut(root) : 0, fanOut.length) : 0, tables ? 'tables' : 'runs'),
 		failedChildren: fanOut.filter((run) => isFailedState(run.state.type)).length
 	};
 }

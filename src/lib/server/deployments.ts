@@ -3,7 +3,7 @@ import { fail, redirect } from '@sveltejs/kit';
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { describePrefectError, isPrefectError } from '#lib/prefect/errors.ts';
 import { namesOf, toDeploymentView, toRunView, type DeploymentView, type RunView } from '#lib/prefect/models.ts';
-import { fieldsFromSchema, formatValue, readTriggerForm, submittedOf, type ParameterField } from '#lib/deployments/parameter-form.ts';
+import { fieldsFromSchema, formatValue, parameterSchema, readTriggerForm, submittedOf, type ParameterField } from '#lib/deployments/parameter-form.ts';
 import { isUuid } from '#lib/runs/query.ts';
 import { confirmStep, isConfirmed } from './run-actions.ts';
 import { recentRuns, requireUuid, type RecentRun } from './lookups.ts';
@@ -97,7 +97,8 @@ export async function setSchedule(prefect: PrefectClient, rawId: string, form: F
 export async function triggerDeployment(prefect: PrefectClient, rawId: string, form: FormData) {
 	const id = requireUuid(rawId, 'deployment');
 	const deployment = await prefect.deployments.get(id);
-	const result = readTriggerForm(fieldsFromSchema(deployment.parameter_openapi_schema, deployment.parameters), submittedOf(form));
+	const schema = deployment.parameter_openapi_schema;
+	const result = readTriggerForm(fieldsFromSchema(schema, deployment.parameters), submittedOf(form), new Date(), parameterSchema(schema, deployment.parameters));
 	if (!result.ok) return fail(400, { message: 'Some values are not valid: see the highlighted fields.', errors: result.errors, values: result.values });
 	let runId: string;
 	try {

@@ -5,8 +5,9 @@ import type { UpstreamCredentials } from '#lib/auth/upstream.ts';
 import type { Config } from './config.ts';
 
 /** The connection to PREFECT_API_URL carrying `credentials` (a user's session, the service account, an API key). */
-export function prefectConnectionOptions(cfg: Config, credentials: UpstreamCredentials): PrefectConnection {
+export function prefectConnectionOptions(cfg: Config, credentials: UpstreamCredentials, options: { fresh?: boolean } = {}): PrefectConnection {
 	return {
+		fresh: options.fresh,
 		apiUrl: cfg.PREFECT_API_URL,
 		timeoutMs: cfg.FLOWDECK_REQUEST_TIMEOUT_MS,
 		readRetries: cfg.FLOWDECK_READ_RETRIES,
@@ -26,6 +27,15 @@ function sharedReadsOf(cfg: Config): SharedReads | undefined {
 	return sharedReadsByConfig.get(cfg);
 }
 
-export function prefectClientFor(cfg: Config, credentials: UpstreamCredentials): PrefectClient {
-	return createPrefectClient(prefectConnectionOptions(cfg, credentials));
+/** `fresh`: reads never reuse an answer shared earlier (see PrefectConnection.fresh). */
+export function prefectClientFor(cfg: Config, credentials: UpstreamCredentials, options: { fresh?: boolean } = {}): PrefectClient {
+	return createPrefectClient(prefectConnectionOptions(cfg, credentials, options));
+}
+
+/**
+ * Whether a request wants data fresher than a shared read: a browser reload (Cache-Control: no-cache or
+ * max-age=0) or a live stream (its poller must see every change as soon as Prefect has it).
+ */
+export function wantsFreshReads(request: Request): boolean {
+	return /\b(no-cache|max-age=0)\b/i.test(request.headers.get('cache-control') ?? '') || (request.headers.get('accept') ?? '').includes('text/event-stream');
 }

@@ -38,6 +38,8 @@ export interface CancelOutcome {
 	cancelled: number;
 	alreadyFinal: number;
 	refused: number;
+	/** The tree's size bound, when the run had more descendants than were cancelled. */
+	truncatedAt?: number | null;
 }
 
 /**
@@ -58,16 +60,17 @@ export function describeCancel(outcome: CancelOutcome): string {
 	const parts = [`Cancelled ${outcome.cancelled} run${outcome.cancelled === 1 ? '' : 's'}`];
 	if (outcome.alreadyFinal) parts.push(`${outcome.alreadyFinal} already finished or cancelling`);
 	if (outcome.refused) parts.push(`${outcome.refused} refused by Prefect`);
+	if (outcome.truncatedAt) parts.push(`the run has more than ${outcome.truncatedAt} descendants: cancel again for the rest`);
 	return `${parts.join('; ')}.`;
 }
 
 /** The run, and with `descendants` every subflow and child run below it. */
 export async function cancelRun(prefect: PrefectClient, id: string, descendants: boolean): Promise<CancelOutcome> {
-	const tree = await loadRunTree(prefect, id, { withLinks: true, maxDepth: descendants ? undefined : 0 });
+	const tree = await loadRunTree(prefect, id, { withLinks: true, maxRuns: descendants ? undefined : 0 });
 	const ancestors = await processAncestors(prefect, tree.root);
 	const parentOf = new Map([...(tree.parentOf ?? []), ...ancestors.parentOf]);
 	const targets = new Set([tree.root.id, ...tree.levels.flat().map((run) => run.id)]);
-	return cancelFlowRuns(prefect, [tree.root, ...tree.levels.flat(), ...ancestors.runs], parentOf, targets);
+	return { ...(await cancelFlowRuns(prefect, [tree.root, ...tree.levels.flat(), ...ancestors.runs], parentOf, targets)), truncatedAt: tree.truncatedAt };
 }
 
 /** Final states a run can be marked as by hand (the form field `state` of the `markAs` action). */

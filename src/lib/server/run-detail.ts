@@ -8,7 +8,6 @@ import {
 	toLogView,
 	toRunView,
 	toStateChangeView,
-	toTaskRunView,
 	type LogView,
 	type RunView,
 	type StateChangeView,
@@ -18,8 +17,12 @@ import { toArtifactView, type ArtifactView } from '#lib/artifacts/artifacts.ts';
 import { summarizeTree, type RunRow, type RunTreeSummary } from '#lib/runs/tree.ts';
 import { namesFor, requireUuid } from './lookups.ts';
 import { loadRunTree, runRows, type RunTree } from './run-tree.ts';
+import { logCriteriaOf } from './run-logs.ts';
+import { loadTaskRunsPage, type TaskRunsPage } from './task-runs.ts';
+import { defaultTaskQuery, type TaskQuery } from '#lib/runs/task-query.ts';
 
 export const LOG_TAIL = 200;
+/** Task runs the live feed follows each tick (the first by expected start; other views re-read their page). */
 export const TASK_RUNS = 200;
 
 export interface LogTail {
@@ -33,11 +36,14 @@ export interface RunDetail {
 	run: RunView;
 	parentRunId: string | null;
 	states: StateChangeView[];
+	/** The task runs of the page's view (`taskPage` says which: filters, page, total). */
 	taskRuns: TaskRunView[];
-	taskRunsTruncated: boolean;
+	taskPage: Omit<TaskRunsPage, 'tasks'>;
 	/** Every descendant with its parent: the live page rebuilds `tree` from these as they change. */
 	rows: RunRow[];
 	tree: RunTreeSummary;
+	/** The size bound when the run has more descendants than the page loads (tree, log tail and download then cover only those). */
+	treeTruncatedAt: number | null;
 	logs: LogTail;
 	artifacts: RunArtifacts;
 }
@@ -73,12 +79,12 @@ export function parseLogLevel(raw: string | null): number {
  * In parallel: the run with its descendants (a batched query per level), its state history, task runs, log
  * tail, and the parent run (via the parent task run); then the names of every flow and deployment shown.
  */
-export async function loadRunDetail(prefect: PrefectClient, rawId: string, level = 0): Promise<RunDetail> {
+export async function loadRunDetail(prefect: PrefectClient, rawId: string, level = 0, taskQuery: TaskQuery = defaultTaskQuery): Promise<RunDetail> {
 	const id = requireUuid(rawId, 'flow run');
-	const [tree, states, tasks] = await Promise.all([
+	const [tree, states, { tasks, ...taskPage }] = await Promise.all([
 		loadRunTree(prefect, id, { withLinks: true }),
 		prefect.flowRuns.states(id),
-		prefect.taskRuns.filter({ flow_runs: { id: { any_: [id] } }, sort: 'EXPECTED_START_TIME_ASC', limit: TASK_RUNS })
+		loadTaskRunsPage(prefect, id, taskQuery)
 	]);
 	const parentTaskRunId = tree.root.parent_task_run_id;
 	const [names, parentTask, logs, artifacts] = await Promise.all([
@@ -93,10 +99,11 @@ export async function loadRunDetail(prefect: PrefectClient, rawId: string, level
 		run,
 		parentRunId: parentTask[0]?.flow_run_id ?? null,
 		states: states.map(toStateChangeView).sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp)),
-		taskRuns: tasks.map(toTaskRunView),
-		taskRunsTruncated: tasks.length === TASK_RUNS,
+		taskRuns: tasks,
+		taskPage,
 		rows,
 		tree: summarizeTree(run, rows),
+		treeTruncatedAt: tree.truncatedAt,
 		logs: { level, logs: logs.map(toLogView).reverse(), truncated: logs.length === LOG_TAIL },
 		artifacts
 	};
@@ -104,18 +111,5 @@ export async function loadRunDetail(prefect: PrefectClient, rawId: string, level
 
 /** The logs of a run and all its descendants (the tables of a fan-out log in their own runs), at `level` and up. */
 export function logCriteria(tree: RunTree, level: number) {
-	return { flow_run_id: { any_: [tree.root.id, ...tree.levels.flat().map((run) => run.id)] }, ...(level ? { level: { ge_: level } } : {}) };
-}
-
-const DOWNLOAD_MAX = 10_000;
-
-/** Every log line of a run and its descendants (up to 10 000, oldest first) as plain text, for download. */
-export async function runLogText(prefect: PrefectClient, rawId: string, level = 0): Promise<string> {
-	const id = requireUuid(rawId, 'flow run');
-	const logs = await prefect.logs.filterAll({ logs: logCriteria(await loadRunTree(prefect, id), level), sort: 'TIMESTAMP_ASC' }, DOWNLOAD_MAX);
-	return logs
-		.map(toLogView)
-		.map((log) => `${log.timestamp} ${log.level.padEnd(8)} ${log.logger} - ${log.message}`)
-		.join('\n')
-		.concat(logs.length ? '\n' : '');
+	return logCriteriaOf([tree.root.id, ...tree.levels.flat().map((run) => run.id)], level);
 }

@@ -1,6 +1,7 @@
 /**
  * A flow run and its descendants (orchestrator -> phases -> tables), loaded level by level with one batched
- * parent_flow_run_id query per level (paged past 200), never one request per child.
+ * parent_flow_run_id query per level (paged past 200), never one request per child. As deep as the tree goes:
+ * only its size is bounded (TREE_MAX_RUNS), and a tree cut there says so (`truncatedAt`).
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { toRunView, type NameLookup } from '#lib/prefect/models.ts';
@@ -14,10 +15,16 @@ export interface RunTree {
 	levels: FlowRun[][];
 	/** Parent flow run id of each descendant; only when loaded `withLinks`. */
 	parentOf?: Map<string, string>;
+	/** The size bound when the tree has more descendants than were loaded (the deepest ones are left out). */
+	truncatedAt: number | null;
 }
 
+/** Descendants loaded at most: bounds a page's cost, not its depth (the page says when it applies). */
+export const TREE_MAX_RUNS = 5000;
+
 export interface TreeOptions {
-	maxDepth?: number;
+	/** Descendants loaded at most (TREE_MAX_RUNS); 0 for the root alone. */
+	maxRuns?: number;
 	/**
 	 * Also learn each child's parent (for drawing the tree): a child points at a task run of its parent
 	 * (parent_task_run_id), so each level also reads its parents' subflow task runs, in parallel.
@@ -29,22 +36,31 @@ export async function loadRunTree(prefect: PrefectClient, rootId: string, option
 	const root = await prefect.flowRuns.get(rootId);
 	const levels: FlowRun[][] = [];
 	const parentOf = new Map<string, string>();
+	const maxRuns = options.maxRuns ?? TREE_MAX_RUNS;
+	const seen = new Set([root.id]);
+	let truncatedAt: number | null = null;
 	let parents = [root.id];
-	for (let depth = 0; depth < (options.maxDepth ?? 4) && parents.length > 0; depth++) {
-		const [children, tasks] = await Promise.all([
-			prefect.flowRuns.children(parents),
+	while (parents.length > 0 && maxRuns > 0) {
+		const room = maxRuns - (seen.size - 1);
+		const [found, tasks] = await Promise.all([
+			// One more than there is room for tells whether the bound cut the tree.
+			prefect.flowRuns.children(parents, {}, room + 1),
 			options.withLinks ? subflowTasksOf(prefect, parents) : Promise.resolve([])
 		]);
+		const fresh = found.filter((run) => !seen.has(run.id));
+		if (fresh.length > room) truncatedAt = maxRuns;
+		const children = fresh.slice(0, room);
 		if (children.length === 0) break;
+		for (const child of children) seen.add(child.id);
 		const flowRunOfTask = new Map(tasks.map((task) => [task.id, task.flow_run_id]));
 		for (const child of children) {
 			const parent = child.parent_task_run_id ? flowRunOfTask.get(child.parent_task_run_id) : undefined;
 			if (parent) parentOf.set(child.id, parent);
 		}
 		levels.push(children);
-		parents = children.map((run) => run.id);
+		parents = truncatedAt === null ? children.map((run) => run.id) : [];
 	}
-	return { root, levels, parentOf };
+	return { root, levels, parentOf, truncatedAt };
 }
 
 /** The task runs that stand for subflow (or run_deployment) runs of the given flow runs. */

@@ -28,7 +28,8 @@ let timer: ReturnType<typeof setTimeout> | undefined;
 export function startSlotReconciler(log: (line: string) => void = console.log): void {
 	const cfg = config();
 	if (!cfg.FLOWDECK_RELEASE_LEAKED_SLOTS || timer) return;
-	const prefect = prefectClientFor(cfg, sharedCredentials(auth()));
+	// Fresh reads: it acts on what it reads (a holder seen a second late could lose its slot).
+	const prefect = prefectClientFor(cfg, sharedCredentials(auth()), { fresh: true });
 	let lastError = '';
 	const tick = async () => {
 		try {

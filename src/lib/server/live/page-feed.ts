@@ -4,6 +4,7 @@
  * comparison ignores what moves on every tick without news (durations of running runs, bounds relative to now).
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
+import { stringifyJson } from '#lib/json.ts';
 import { PrefectError } from '#lib/prefect/errors.ts';
 import { withoutDuration, type WorkPoolView } from '#lib/prefect/models.ts';
 import { activeStateTypes, isActiveState } from '#lib/prefect/states.ts';
@@ -40,7 +41,7 @@ export class PageFeed<T> implements Feed {
 		const data = await this.source.load(prefect);
 		const failure = this.source.upstreamFailure?.(data);
 		if (failure) throw failure;
-		const signature = JSON.stringify(this.source.signature(data));
+		const signature = stringifyJson(this.source.signature(data));
 		const changed = this.signature !== undefined && signature !== this.signature;
 		// The latest data, durations included, is what a new subscriber's snapshot carries.
 		this.data = data;

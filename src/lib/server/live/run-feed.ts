@@ -11,13 +11,15 @@ import { countStates, summarizeTree, type RunRow, type RunTreeSummary } from '#l
 import { namesFor } from '../lookups.ts';
 import { loadArtifacts, logCriteria, TASK_RUNS, type RunArtifacts } from '../run-detail.ts';
 import { loadRunTree, runRows, treeIsActive, treeIsFinal, type RunTree } from '../run-tree.ts';
+import { LogCursor } from '../log-cursor.ts';
+import { stringifyJson } from '#lib/json.ts';
 import type { Activity, Feed, FeedTick } from './hub.ts';
 
 /** Log lines a snapshot carries (a client merges them by id, so a resumed view loses and repeats nothing). */
 export const SNAPSHOT_LOG_LINES = 500;
-/** Lines arrive in batches from several processes, sometimes after newer ones: look back this far each tick. */
-const LOG_LOOKBACK_MS = 30_000;
-const MAX_NEW_LOG_LINES = 2000;
+
+/** How long after the end lines may still arrive: the worker's last lines, plus Prefect's 2 s log batches. */
+const LATE_LINES_MS = 12_000;
 
 export interface RunSnapshot {
 	run: RunView;
@@ -41,7 +43,7 @@ export interface ChildrenChange {
 	changed: RunRow[];
 }
 
-const signature = (view: { durationSeconds: number }) => JSON.stringify(withoutDuration(view));
+const signature = (view: { durationSeconds: number }) => stringifyJson(withoutDuration(view));
 
 export class RunFeed implements Feed {
 	private readonly runId: string;
@@ -51,10 +53,9 @@ export class RunFeed implements Feed {
 	/** Last signature of each thing sent (the root under its id too), to send only what changed. */
 	private readonly rowSignatures = new Map<string, string>();
 	private readonly taskSignatures = new Map<string, string>();
-	/** Ids of lines already sent, with their timestamps (pruned past the look-back window). */
-	private readonly seenLogs = new Map<string, number>();
-	private newestLogMs = 0;
-	private finalSeen = false;
+	private readonly logs: LogCursor;
+	/** When this feed first saw the whole tree final (its clock), to wait for lines that arrive after the end. */
+	private finalSeenAt: number | null = null;
 	/** Runs of the tree seen final: artifacts are read again only when it changes (runs write them as they finish). */
 	private finalRuns = -1;
 	private artifacts: RunArtifacts = { artifacts: [], truncated: false };
@@ -63,6 +64,7 @@ export class RunFeed implements Feed {
 	constructor(runId: string, level = 0) {
 		this.runId = runId;
 		this.level = level;
+		this.logs = new LogCursor(SNAPSHOT_LOG_LINES);
 	}
 
 	snapshot(): RunSnapshot | undefined {
@@ -76,7 +78,7 @@ export class RunFeed implements Feed {
 		const [names, tasks, logs, artifacts] = await Promise.all([
 			namesFor(prefect, runs, this.names),
 			prefect.taskRuns.filter({ flow_runs: { id: { any_: [this.runId] } }, sort: 'EXPECTED_START_TIME_ASC', limit: TASK_RUNS }),
-			this.readLogs(prefect, tree),
+			this.logs.read(prefect, logCriteria(tree, this.level)),
 			finalRuns !== this.finalRuns ? loadArtifacts(prefect, tree) : Promise.resolve(this.artifacts)
 		]);
 		this.finalRuns = finalRuns;
@@ -86,8 +88,7 @@ export class RunFeed implements Feed {
 		const rows = runRows(tree, names);
 		const taskRuns = tasks.map(toTaskRunView);
 		const summary = summarizeTree(run, rows);
-		const newLines = logs.map(toLogView).filter((line) => !this.seenLogs.has(line.id));
-		this.remember(newLines);
+		const newLines = logs.map(toLogView);
 		const previousLogs = this.current?.logs ?? [];
 		this.current = { run, rows, tree: summary, taskRuns, logs: [...previousLogs, ...newLines].slice(-SNAPSHOT_LOG_LINES), artifacts };
 
@@ -106,37 +107,20 @@ export class RunFeed implements Feed {
 		return { events, activity: this.activity(tree) };
 	}
 
-	/** First tick: the latest lines; then every line since the newest seen, looking back for late arrivals. */
-	private async readLogs(prefect: PrefectClient, tree: RunTree) {
-		const criteria = logCriteria(tree, this.level);
-		if (this.newestLogMs === 0) {
-			const latest = await prefect.logs.filterAll({ logs: criteria, sort: 'TIMESTAMP_DESC' }, SNAPSHOT_LOG_LINES);
-			return latest.reverse();
-		}
-		const after = new Date(this.newestLogMs - LOG_LOOKBACK_MS).toISOString();
-		return prefect.logs.filterAll({ logs: { ...criteria, timestamp: { after_: after } }, sort: 'TIMESTAMP_ASC' }, MAX_NEW_LOG_LINES);
-	}
-
-	private remember(lines: LogView[]): void {
-		for (const line of lines) {
-			const at = Date.parse(line.timestamp);
-			this.seenLogs.set(line.id, at);
-			this.newestLogMs = Math.max(this.newestLogMs, at);
-		}
-		// A first tick with no lines still starts the incremental mode.
-		if (this.newestLogMs === 0) this.newestLogMs = Date.now() - LOG_LOOKBACK_MS;
-		const horizon = this.newestLogMs - LOG_LOOKBACK_MS;
-		for (const [id, at] of this.seenLogs) if (at < horizon) this.seenLogs.delete(id);
-	}
-
-	/** Final (send `end`) one tick after everything is final, so late log lines still go out. */
+	/**
+	 * Final (send `end`) only once everything has been final for LATE_LINES_MS: the worker logs its last lines
+	 * ("process exited ...") after the run ends, and they reach Prefect in its next batch. A run that ended long
+	 * ago ends at once.
+	 */
 	private activity(tree: RunTree): Activity {
 		if (treeIsFinal(tree)) {
-			if (this.finalSeen) return 'final';
-			this.finalSeen = true;
-			return 'active';
+			const now = Date.now();
+			this.finalSeenAt ??= now;
+			const ends = [tree.root, ...tree.levels.flat()].map((run) => Date.parse(run.end_time ?? '')).filter(Number.isFinite);
+			const ended = Math.max(this.finalSeenAt - LATE_LINES_MS, ...ends);
+			return now - Math.min(ended, this.finalSeenAt) >= LATE_LINES_MS ? 'final' : 'active';
 		}
-		this.finalSeen = false;
+		this.finalSeenAt = null;
 		return treeIsActive(tree) ? 'active' : 'idle';
 	}
 }

@@ -4,6 +4,7 @@
  * client goes away (adapter-node cancels the stream).
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
+import { stringifyJson } from '#lib/json.ts';
 import type { Feed, LiveEvent, LiveHub, Subscriber } from './hub.ts';
 
 export const HEARTBEAT_MS = 15_000;
@@ -17,7 +18,7 @@ export const sseHeaders = {
 };
 
 export function formatEvent(event: LiveEvent): string {
-	return `id: ${event.id}\nevent: ${event.event}\ndata: ${JSON.stringify(event.data)}\n\n`;
+	return `id: ${event.id}\nevent: ${event.event}\ndata: ${stringifyJson(event.data)}\n\n`;
 }
 
 export interface StreamRequest {

@@ -17,12 +17,13 @@ import {
 import { loadRunDetail, parseLogLevel } from '#lib/server/run-detail.ts';
 import { staleRunsOfTree } from '#lib/server/run-health.ts';
 import { requireUuid } from '#lib/server/lookups.ts';
+import { parseTaskQuery } from '#lib/runs/task-query.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const id = requireUuid(params.id, 'flow run');
 	const [detail, stale] = await Promise.all([
-		loadRunDetail(locals.prefect, id, parseLogLevel(url.searchParams.get('level'))),
+		loadRunDetail(locals.prefect, id, parseLogLevel(url.searchParams.get('level')), parseTaskQuery(url.searchParams)),
 		// Staleness is a hint: if it cannot be judged now the page still shows the run.
 		staleRunsOfTree(locals.prefect, id, config().FLOWDECK_STALE_AFTER_SECONDS * 1000).catch(() => [])
 	]);
