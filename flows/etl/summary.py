@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from prefect.artifacts import create_table_artifact
 from prefect.states import Completed, Failed, State
 
-from .params import EtlParams
+from .params import EtlParams, table_label
+
+SUMMARY_ARTIFACT_KEY = "etl-summary"
 
 
 def failure_message(total: int, failed_tables: Iterable[int]) -> str:
@@ -45,3 +48,21 @@ def final_state(summary: dict) -> State:
             data=summary,
         )
     return Completed(message=success_message(summary["tables"]), data=summary)
+
+
+def summary_rows(summary: dict) -> list:
+    """One row per table: what the run's table artifact shows."""
+    failed = set(summary["failed_tables"])
+    return [
+        {"table": table_label(table), "status": "failed" if table in failed else "completed"}
+        for table in range(1, summary["tables"] + 1)
+    ]
+
+
+def publish_summary_artifact(summary: dict) -> None:
+    """The per-table summary as a table artifact of the current flow run (shown on its run page)."""
+    create_table_artifact(
+        summary_rows(summary),
+        key=SUMMARY_ARTIFACT_KEY,
+        description=f"ETL summary: {summary['completed']} of {summary['tables']} tables completed",
+    )

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 
 from prefect import get_run_logger, task
 
+from .summary import publish_summary_artifact
+
 # The tag the server-side concurrency limit is set on (npm run prefect:setup, PREFECT_CONCURRENCY_TAG).
 DATABASE_TAG = os.environ.get("PREFECT_CONCURRENCY_TAG") or "database"
 
@@ -69,4 +71,5 @@ def cleanup_temp_tables(tables: int) -> dict:
 @task(name="publish-summary")
 def publish_summary(summary: dict) -> dict:
     get_run_logger().info("summary: %s", summary)
+    publish_summary_artifact(summary)
     return summary

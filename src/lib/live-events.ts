@@ -5,6 +5,7 @@
  * Types only: the browser imports this module too. It sits beside the folders (not in live/ or server/live/)
  * because both ends import it.
  */
+import type { RunArtifacts } from '#lib/artifacts/artifacts.ts';
 import type { LogView, RunView, TaskRunView } from '#lib/prefect/models.ts';
 import type { StateType } from '#lib/prefect/schemas.ts';
 import type { Progress, RunTreeSummary, TreeRow } from '#lib/runs/tree.ts';
@@ -46,6 +47,7 @@ export interface RunSnapshot {
 	tree: RunTreeSummary;
 	taskRuns: TaskRunView[];
 	logs: LogView[];
+	artifacts: RunArtifacts;
 }
 
 export interface LevelCounts {
@@ -67,6 +69,8 @@ export interface RunFeedEvents {
 	children: ChildrenChange;
 	tasks: { changed: TaskRunView[] };
 	logs: { lines: LogView[] };
+	/** Read again when a run of the tree ends (that is when flows publish them). */
+	artifacts: RunArtifacts;
 }
 
 export type RunEvents = StreamEvents<RunFeedEvents, RunSnapshot>;

@@ -37,5 +37,12 @@ export const contract: ContractEntry[] = [
 	{ method: 'post', path: '/concurrency_limits/', reads: wire.ConcurrencyLimit },
 	{ method: 'post', path: '/concurrency_limits/filter', reads: z.array(wire.ConcurrencyLimit) },
 	{ method: 'get', path: '/concurrency_limits/tag/{tag}', reads: wire.ConcurrencyLimit },
-	{ method: 'post', path: '/concurrency_limits/tag/{tag}/reset', sends: z.object({ slot_override: z.array(z.string()) }) }
+	{ method: 'post', path: '/concurrency_limits/tag/{tag}/reset', sends: z.object({ slot_override: z.array(z.string()) }) },
+	{ method: 'post', path: '/flow_runs/{id}/resume', reads: wire.SetStateResult },
+	{ method: 'delete', path: '/flow_runs/{id}' },
+	{ method: 'post', path: '/deployments/{id}/set_schedule_active' },
+	{ method: 'post', path: '/deployments/{id}/set_schedule_inactive' },
+	{ method: 'patch', path: '/work_pools/{name}', sends: wire.WorkPoolUpdate },
+	{ method: 'patch', path: '/work_pools/{work_pool_name}/queues/{name}', sends: wire.WorkQueueUpdate },
+	{ method: 'post', path: '/artifacts/filter', reads: z.array(wire.Artifact), sends: wire.ArtifactFilterBody }
 ];

@@ -77,7 +77,8 @@ test('a failing table shows as a failed child and the run ends Failed', async ({
 	await expect(page.getByTestId('progress-failed')).toContainText('1 failed');
 	await expect(page.getByTestId('state-message')).toContainText('1 of 4 tables failed: 3');
 	await expect(page).toHaveTitle(/^✗ Failed/);
-	await expect(page.getByRole('button', { name: 'Re-run 1 failed child' })).toBeVisible();
+	await expect(page.getByRole('button', { name: 'Retry 1 failed child' })).toBeVisible();
+	await expect(page.getByRole('button', { name: 'Re-run failed as new runs' })).toBeVisible();
 });
 
 test('a stream cut mid-run resumes: no log line lost, none repeated', async ({ page }) => {

@@ -67,10 +67,11 @@ test('bulk cancel: the selected runs, and only those, are cancelled in Prefect',
 	const prefect = testPrefect();
 	const tag = uniqueTag('bulk');
 	const runs = await Promise.all([0, 1, 2].map(() => startTaskParallel({ tables: 1, seconds: 1 }, { tags: [tag], state: tomorrow() })));
-	await page.goto(`/runs?tag=${tag}`);
+	await openLive(page, `/runs?tag=${tag}`);
 	await expect(page.getByTestId('run-row')).toHaveCount(3);
 	const [first, second, untouched] = runs as [(typeof runs)[0], (typeof runs)[0], (typeof runs)[0]];
 	for (const run of [first, second]) await page.getByRole('checkbox', { name: `Select ${run.name}` }).check();
+	page.once('dialog', (dialog) => void dialog.accept());
 	await page.getByRole('button', { name: 'Cancel selected (2)' }).click();
 	await expect(page.getByTestId('form-message')).toHaveText('Cancelled 2 runs.');
 
@@ -94,6 +95,8 @@ test.describe('without JavaScript', () => {
 		await page.goto(`/runs?tag=${tag}`);
 		for (const run of runs) await page.getByRole('checkbox', { name: `Select ${run.name}` }).check();
 		await page.getByRole('button', { name: /^Cancel selected/ }).click();
+		// Without JavaScript the server asks first: nothing is cancelled until the confirm step's button.
+		await page.getByTestId('confirm-step').getByRole('button', { name: 'Yes: Cancel 2 runs' }).click();
 		await expect(page.getByTestId('form-message')).toHaveText('Cancelled 2 runs.');
 		await expect(page.getByLabel('Tag')).toHaveValue(tag);
 		await expect(page.getByTestId('run-row').getByTestId('state-badge').filter({ hasText: 'Cancelled' })).toHaveCount(2);
@@ -116,6 +119,8 @@ test('cancel with all subflow runs stops a running fan-out and its children in P
 
 	await page.goto(`/runs/${run.id}`);
 	await expect(page.getByLabel('with all subflow runs')).toBeChecked();
+	await expect(page.getByTestId('utc-toggle')).toBeEnabled();
+	page.once('dialog', (dialog) => void dialog.accept());
 	await page.getByRole('button', { name: 'Cancel run' }).click();
 	await expect(page.getByTestId('form-message')).toContainText(/^Cancelled \d+ run/);
 
@@ -148,9 +153,11 @@ test('re-run failed children starts exactly one new child run per failed table, 
 	expect(failed.map((run) => run.parameters.table).sort()).toEqual([2, 4]);
 
 	await page.goto(`/runs/${root.id}`);
-	await page.getByRole('button', { name: 'Re-run 2 failed children' }).click();
-	await expect(page.getByTestId('form-message')).toHaveText('Started 2 new runs of the failed children.');
+	await page.getByRole('button', { name: 'Re-run failed as new runs' }).click();
+	await expect(page.getByTestId('form-message')).toHaveText('Started 2 new runs of the failed children:');
+	// Each new run as a link named after the run (the table's name), not a bare id.
 	await expect(page.getByTestId('created-runs').getByRole('link')).toHaveCount(2);
+	await expect(page.getByTestId('created-runs').getByRole('link', { name: /^table-00[24]$/ })).toHaveCount(2);
 
 	const reruns = await prefect.flowRuns.filter({ flow_runs: { tags: { all_: [`${RERUN_TAG_PREFIX}${root.id}`] } } });
 	const child = await prefect.deployments.byName(TABLE_CHILD.flow, TABLE_CHILD.deployment);

@@ -27,3 +27,14 @@ def test_failed_tables_are_counted_once_and_sorted():
     state = final_state(summary)
     assert state.type == StateType.FAILED
     assert state.message == "2 of 6 tables failed: 2, 5" == failure_message(6, [5, 2])
+
+
+def test_summary_artifact_rows_name_every_table_with_its_outcome():
+    from etl.summary import summary_rows
+
+    rows = summary_rows(build_summary(validate_params(3, 0), [2]))
+    assert rows == [
+        {"table": "table-001", "status": "completed"},
+        {"table": "table-002", "status": "failed"},
+        {"table": "table-003", "status": "completed"},
+    ]

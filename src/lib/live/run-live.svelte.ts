@@ -6,6 +6,7 @@
 import type { LogView, RunView, TaskRunView } from '#lib/prefect/models.ts';
 import { summarizeTree, type TreeRow } from '#lib/runs/tree.ts';
 import { isDefaultTaskQuery, TASK_PAGE_SIZE } from '#lib/runs/task-query.ts';
+import type { RunArtifacts } from '#lib/artifacts/artifacts.ts';
 import type { RunDetail } from '#lib/server/run-detail.ts';
 import type { RunEvents, RunSnapshot, UpstreamStatus } from '#lib/live-events.ts';
 import { openLiveStream, type LiveStatus } from './stream.ts';
@@ -46,6 +47,7 @@ export class RunLive {
 				children: (change) => this.applyRows(change.changed),
 				tasks: (change) => this.applyTasks(change.changed),
 				logs: (change) => this.addLogs(change.lines),
+				artifacts: (artifacts) => (this.detail = { ...this.detail, artifacts }),
 				upstream: (upstream) => (this.upstream = upstream)
 			},
 			(status) => (this.status = status)
@@ -60,6 +62,7 @@ export class RunLive {
 	private applySnapshot(snapshot: RunSnapshot): void {
 		this.rows = new Map(snapshot.rows.map((row) => [row.run.id, row]));
 		this.applyTasks(snapshot.taskRuns);
+		this.detail = { ...this.detail, artifacts: snapshot.artifacts };
 		this.applyRun(snapshot.run);
 		this.addLogs(snapshot.logs);
 	}

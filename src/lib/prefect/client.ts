@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { createRequester, type PrefectConnection, type Requester } from './request.ts';
 import { PrefectError } from './errors.ts';
 import {
+	Artifact,
+	ArtifactFilterBody,
 	ConcurrencyLimit,
 	Deployment,
 	Flow,
@@ -21,7 +23,9 @@ import {
 	TaskRun,
 	TaskRunFilterBody,
 	WorkPool,
+	WorkPoolUpdate,
 	WorkQueue,
+	WorkQueueUpdate,
 	Worker,
 	type FlowRunCriteria
 } from './schemas.ts';
@@ -66,7 +70,10 @@ export function createPrefectClient(connection: PrefectConnection) {
 					method: 'POST',
 					json: NewFlowRun.parse(run),
 					schema: FlowRun
-				})
+				}),
+			/** Turns the deployment's schedule on or off (Prefect 2.13.7: one endpoint each). */
+			setScheduleActive: (id: string, active: boolean) =>
+				request(`/deployments/${encodeURIComponent(id)}/${active ? 'set_schedule_active' : 'set_schedule_inactive'}`, { method: 'POST' })
 		},
 
 		flowRuns: {
@@ -90,6 +97,10 @@ export function createPrefectClient(connection: PrefectConnection) {
 					json: { state: NewState.parse(state), force },
 					schema: SetStateResult
 				}),
+			/** Resumes a Paused run (Prefect answers ABORT/REJECT when it is not paused or its pause timed out). */
+			resume: (id: string) => request(`/flow_runs/${encodeURIComponent(id)}/resume`, { method: 'POST', schema: SetStateResult }),
+			/** Deletes the run with its task runs, states and logs (its subflow runs stay). */
+			delete: (id: string) => request(`/flow_runs/${encodeURIComponent(id)}`, { method: 'DELETE' }),
 			/** Counts by state per interval. */
 			history: (body: FlowRunHistoryBody) => read('/flow_runs/history', z.array(HistoryInterval), FlowRunHistoryBody.parse(body)),
 			/** Light rows (state, timestamp, duration) of up to 1000 runs in one call: for charts. */
@@ -110,6 +121,11 @@ export function createPrefectClient(connection: PrefectConnection) {
 				request('/task_run_states/', { method: 'GET', searchParams: { task_run_id: id }, schema: z.array(State), idempotent: true })
 		},
 
+		artifacts: {
+			filter: (body: ArtifactFilterBody = {}) =>
+				read('/artifacts/filter', z.array(Artifact), { limit: PAGE_SIZE, ...ArtifactFilterBody.parse(body) })
+		},
+
 		logs: {
 			filter: (body: LogFilterBody = {}) => read('/logs/filter', z.array(Log), { limit: PAGE_SIZE, ...LogFilterBody.parse(body) }),
 			filterAll: (body: Omit<LogFilterBody, 'limit' | 'offset'>, max = 10_000) => pageAll('/logs/filter', Log, LogFilterBody.parse(body), max)
@@ -128,6 +144,13 @@ export function createPrefectClient(connection: PrefectConnection) {
 				}),
 			get: (name: string) => read(`/work_pools/${encodeURIComponent(name)}`, WorkPool),
 			filter: (body: Body = {}) => read('/work_pools/filter', z.array(WorkPool), { limit: PAGE_SIZE, ...body }),
+			update: (name: string, update: WorkPoolUpdate) =>
+				request(`/work_pools/${encodeURIComponent(name)}`, { method: 'PATCH', json: WorkPoolUpdate.parse(update) }),
+			updateQueue: (poolName: string, queueName: string, update: WorkQueueUpdate) =>
+				request(`/work_pools/${encodeURIComponent(poolName)}/queues/${encodeURIComponent(queueName)}`, {
+					method: 'PATCH',
+					json: WorkQueueUpdate.parse(update)
+				}),
 			workers: (poolName: string, body: Body = {}) =>
 				read(`/work_pools/${encodeURIComponent(poolName)}/workers/filter`, z.array(Worker), { limit: PAGE_SIZE, ...body })
 		},

@@ -204,8 +204,12 @@ export interface TaskRunView {
 	name: string;
 	state: StateView;
 	tags: string[];
+	/** When it entered Pending (Prefect sets it on the first state): the start of any wait for a slot. */
+	expectedStart: string | null;
 	start: string | null;
 	end: string | null;
+	/** When it entered its current state. */
+	stateTimestamp: string | null;
 	durationSeconds: number;
 	/** The flow run this task stands for (subflow or run_deployment call). */
 	childRunId: string | null;
@@ -217,8 +221,10 @@ export function toTaskRunView(task: TaskRun): TaskRunView {
 		name: task.name,
 		state: toStateView(task.state_type, task.state_name),
 		tags: task.tags,
+		expectedStart: task.expected_start_time,
 		start: task.start_time,
 		end: task.end_time,
+		stateTimestamp: task.state?.timestamp ?? null,
 		durationSeconds: Math.max(task.total_run_time, task.estimated_run_time),
 		childRunId: task.state?.state_details?.child_flow_run_id ?? null
 	};

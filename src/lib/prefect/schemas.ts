@@ -221,6 +221,19 @@ export const WorkQueue = z.object({
 });
 export type WorkQueue = z.infer<typeof WorkQueue>;
 
+/** A result Prefect stored for a run: `table` (rows as objects or as lists), `markdown`, `result`, `link`. */
+export const Artifact = z.object({
+	id,
+	created: datetime,
+	key: z.string().nullable().optional(),
+	type: z.string().nullable().optional(),
+	description: z.string().nullable().optional(),
+	data: z.unknown().optional(),
+	flow_run_id: id.nullable().optional(),
+	task_run_id: id.nullable().optional()
+});
+export type Artifact = z.infer<typeof Artifact>;
+
 /** Prefect's 422 body. */
 export const ValidationErrorBody = z.object({
 	exception_message: z.string().optional(),
@@ -383,4 +396,29 @@ export const NewState = z
 		message: z.string().optional()
 	})
 	.strict();
+
+/** `PATCH /work_pools/{name}`: only what Flowdeck changes. */
+export const WorkPoolUpdate = z
+	.object({ is_paused: z.boolean().optional(), concurrency_limit: z.number().int().min(0).nullable().optional() })
+	.strict();
+export type WorkPoolUpdate = z.infer<typeof WorkPoolUpdate>;
+/** `PATCH /work_pools/{name}/queues/{queue}`: same fields for a queue. */
+export const WorkQueueUpdate = WorkPoolUpdate;
+export type WorkQueueUpdate = WorkPoolUpdate;
+
+export const ArtifactFilterBody = z
+	.object({
+		artifacts: z
+			.object({
+				flow_run_id: anyOf.optional(),
+				type: z.object({ any_: z.array(z.string()).optional(), not_any_: z.array(z.string()).optional() }).strict().optional()
+			})
+			.strict()
+			.optional(),
+		sort: z.enum(['CREATED_DESC', 'UPDATED_DESC', 'ID_DESC', 'KEY_DESC', 'KEY_ASC']).optional(),
+		limit: z.number().int().min(1).max(200).optional(),
+		offset: z.number().int().min(0).optional()
+	})
+	.strict();
+export type ArtifactFilterBody = z.infer<typeof ArtifactFilterBody>;
 export type NewState = z.infer<typeof NewState>;

@@ -14,3 +14,6 @@ export const isActiveState = (type: StateType | null): boolean => type !== null 
 
 /** Failed or crashed: what "re-run failed children" repeats (a cancelled run was stopped on purpose). */
 export const isFailedState = (type: StateType | null): boolean => type === 'FAILED' || type === 'CRASHED';
+
+/** What a retry in place (back to AwaitingRetry) applies to: failed, crashed or cancelled. */
+export const isRetryableState = (type: StateType | null): boolean => isFailedState(type) || type === 'CANCELLED';

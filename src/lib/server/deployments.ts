@@ -2,9 +2,11 @@
 import { fail, redirect } from '@sveltejs/kit';
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { namesOf, toDeploymentView, toRunView, type DeploymentView, type RunView } from '#lib/prefect/models.ts';
-import { fieldsFromSchema, parameterSchema, readTriggerForm, submittedOf, type ParameterField } from '#lib/parameter-form.ts';
+import { fieldsFromSchema, formatValue, parameterSchema, readTriggerForm, submittedOf, type ParameterField } from '#lib/parameter-form.ts';
+import { isUuid } from '#lib/runs/query.ts';
 import { asFormFailure } from './form-actions.ts';
 import { LIST_PAGE_SIZE, latestRuns, mapBounded, pagesOf, type PageOf, type RecentRun } from './lookups.ts';
+import { confirmStep, isConfirmed } from './run-actions.ts';
 
 export interface DeploymentRow {
 	deployment: DeploymentView;
@@ -38,23 +40,66 @@ export interface DeploymentPage {
 	deployment: DeploymentView;
 	fields: ParameterField[];
 	runs: RunView[];
+	/** Scheduled runs, soonest first (Late ones included). */
+	upcoming: RunView[];
+	/** "Copy to new run": the run whose parameters prefill the form (`?from=<run id>`), as the form's values. */
+	copiedFrom: { id: string; name: string; values: Record<string, string> } | null;
 }
 
 const LATEST_RUNS = 10;
+export const UPCOMING_RUNS = 10;
 
-/** The deployment, then in parallel its flow (name) and latest runs. */
-export async function loadDeploymentPage(prefect: PrefectClient, id: string): Promise<DeploymentPage> {
+/** The deployment, then in parallel its flow (name), latest runs, upcoming runs and the run to copy from. */
+export async function loadDeploymentPage(prefect: PrefectClient, id: string, fromRunId: string | null = null): Promise<DeploymentPage> {
 	const deployment = await prefect.deployments.get(id);
-	const [flow, runs] = await Promise.all([
+	const [flow, runs, upcoming, from] = await Promise.all([
 		prefect.flows.get(deployment.flow_id),
-		prefect.flowRuns.filter({ deployments: { id: { any_: [id] } }, sort: 'EXPECTED_START_TIME_DESC', limit: LATEST_RUNS })
+		prefect.flowRuns.filter({ deployments: { id: { any_: [id] } }, sort: 'EXPECTED_START_TIME_DESC', limit: LATEST_RUNS }),
+		prefect.flowRuns.filter({
+			deployments: { id: { any_: [id] } },
+			flow_runs: { state: { type: { any_: ['SCHEDULED'] } } },
+			sort: 'EXPECTED_START_TIME_ASC',
+			limit: UPCOMING_RUNS
+		}),
+		fromRunId && isUuid(fromRunId) ? prefect.flowRuns.filter({ flow_runs: { id: { any_: [fromRunId] } }, limit: 1 }) : Promise.resolve([])
 	]);
 	const names = namesOf([flow], [deployment]);
+	const fields = fieldsFromSchema(deployment.parameter_openapi_schema, deployment.parameters);
+	const source = from[0];
 	return {
 		deployment: toDeploymentView(deployment, names),
-		fields: fieldsFromSchema(deployment.parameter_openapi_schema, deployment.parameters),
-		runs: runs.map((run) => toRunView(run, names))
+		fields,
+		runs: runs.map((run) => toRunView(run, names)),
+		upcoming: upcoming.map((run) => toRunView(run, names)),
+		copiedFrom: source
+			? {
+					id: source.id,
+					name: source.name,
+					// Only the parameters the run had: the others keep the deployment's defaults.
+					values: Object.fromEntries(fields.filter((field) => field.name in source.parameters).map((field) => [`param.${field.name}`, formatValue(field, source.parameters[field.name])]))
+				}
+			: null
 	};
+}
+
+/**
+ * Turns the deployment's schedule on or off (`active` = yes/no). Pausing asks first: Prefect 2.13.7 deletes the
+ * runs its scheduler had already created (set_schedule_inactive), keeping only those scheduled by hand.
+ */
+export async function setSchedule(prefect: PrefectClient, id: string, form: FormData, url: URL) {
+	const active = form.get('active');
+	if (active !== 'yes' && active !== 'no') return fail(400, { message: 'Say whether the schedule should be active (yes or no).' });
+	if (active === 'no' && !isConfirmed(form))
+		return confirmStep(form, url, 'Pause the schedule? Prefect deletes the runs its scheduler already created for this deployment.', 'Pause schedule');
+	return asFormFailure(async () => {
+		await prefect.deployments.setScheduleActive(id, active === 'yes');
+		return {
+			message:
+				active === 'yes'
+					? 'Schedule resumed: Prefect schedules new runs again.'
+					: 'Schedule paused: Prefect schedules no new runs and deleted the ones it had scheduled (runs scheduled by hand stay).'
+		};
+	});
 }
 
 /**

@@ -5,11 +5,13 @@
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { emptyNames, withoutDuration, type NameLookup } from '#lib/prefect/models.ts';
+import type { RunArtifacts } from '#lib/artifacts/artifacts.ts';
 import type { ChildrenChange, LevelCounts, RunFeedEvents, RunSnapshot } from '#lib/live-events.ts';
+import { isFinalState } from '#lib/prefect/states.ts';
 import { countStates } from '#lib/runs/tree.ts';
 import { stringifyJson } from '#lib/json.ts';
 import { LogCursor } from '../log-cursor.ts';
-import { logCriteria, readRun } from '../run-read.ts';
+import { loadArtifacts, logCriteria, readRun } from '../run-read.ts';
 import { treeIsActive, treeIsFinal, type RunTree } from '../run-tree.ts';
 import type { Activity, Feed, FeedTick } from './hub.ts';
 
@@ -32,6 +34,10 @@ export class RunFeed implements Feed<RunFeedEvents, RunSnapshot> {
 	private readonly logs: LogCursor;
 	/** When this feed first saw the whole tree final (its clock), to wait for lines that arrive after the end. */
 	private finalSeenAt: number | null = null;
+	/** Runs of the tree seen final: artifacts are read again only when it changes (runs write them as they finish). */
+	private finalRuns = -1;
+	private artifacts: RunArtifacts = { artifacts: [], truncated: false };
+	private artifactsSignature = '';
 
 	constructor(runId: string, level = 0) {
 		this.runId = runId;
@@ -44,13 +50,14 @@ export class RunFeed implements Feed<RunFeedEvents, RunSnapshot> {
 	}
 
 	async tick(prefect: PrefectClient): Promise<FeedTick<RunFeedEvents>> {
-		const { tree, names, run, rows, summary, taskRuns, logs: newLines } = await readRun(prefect, this.runId, {
+		const { tree, names, run, rows, summary, taskRuns, logs: newLines, artifacts } = await readRun(prefect, this.runId, {
 			names: this.names,
-			logs: (read) => this.logs.read(prefect, logCriteria(read, this.level))
+			logs: (read) => this.logs.read(prefect, logCriteria(read, this.level)),
+			artifacts: (read) => this.readArtifacts(prefect, read)
 		});
 		this.names = names;
 		const previousLogs = this.current?.logs ?? [];
-		this.current = { run, rows, tree: summary, taskRuns, logs: [...previousLogs, ...newLines].slice(-SNAPSHOT_LOG_LINES) };
+		this.current = { run, rows, tree: summary, taskRuns, logs: [...previousLogs, ...newLines].slice(-SNAPSHOT_LOG_LINES), artifacts };
 
 		const events: FeedTick<RunFeedEvents>['events'] = [];
 		if (updateSignature(this.rowSignatures, run.id, signature(run))) events.push({ event: 'run', data: run });
@@ -59,7 +66,22 @@ export class RunFeed implements Feed<RunFeedEvents, RunSnapshot> {
 		const changedTasks = taskRuns.filter((task) => updateSignature(this.taskSignatures, task.id, signature(task)));
 		if (changedTasks.length) events.push({ event: 'tasks', data: { changed: changedTasks } });
 		if (newLines.length) events.push({ event: 'logs', data: { lines: newLines } });
+		const artifactsSignature = artifacts.artifacts.map((artifact) => artifact.id).join(',');
+		if (artifactsSignature !== this.artifactsSignature) {
+			this.artifactsSignature = artifactsSignature;
+			events.push({ event: 'artifacts', data: artifacts });
+		}
 		return { events, activity: this.activity(tree) };
+	}
+
+	/** Read again only when a run of the tree has ended since the last read: runs write their artifacts as they finish. */
+	private async readArtifacts(prefect: PrefectClient, tree: RunTree): Promise<RunArtifacts> {
+		const finalRuns = [tree.root, ...tree.levels.flat()].filter((one) => isFinalState(one.state_type)).length;
+		if (finalRuns !== this.finalRuns) {
+			this.artifacts = await loadArtifacts(prefect, tree);
+			this.finalRuns = finalRuns;
+		}
+		return this.artifacts;
 	}
 
 	/**

@@ -1,7 +1,19 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { config } from '#lib/server/config.ts';
 import { asFormFailure } from '#lib/server/form-actions.ts';
-import { cancelRun, describeCancel, markRunAs, rerunFailedChildren, runAgain } from '#lib/server/run-actions.ts';
+import {
+	cancelRun,
+	confirmStep,
+	deleteRuns,
+	describeCancel,
+	isConfirmed,
+	markRunAs,
+	rerunFailedChildren,
+	resumeRun,
+	retryFailedChildrenInPlace,
+	retryInPlace,
+	runAgain
+} from '#lib/server/run-actions.ts';
 import { loadRunDetail, parseLogLevel } from '#lib/server/run-detail.ts';
 import { staleRunsOfTree } from '#lib/server/run-health.ts';
 import { parseTaskQuery } from '#lib/runs/task-query.ts';
@@ -17,9 +29,14 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 	return { detail, stale };
 };
 
+/** An action's outcome: a message, or a refusal (409) with its reason. */
+const outcome = (result: { message: string } | { error: string }) => ('error' in result ? fail(409, { message: result.error }) : result);
+
 export const actions: Actions = {
-	cancel: async ({ locals, params, request }) => {
-		const descendants = (await request.formData()).get('descendants') === 'yes';
+	cancel: async ({ locals, params, request, url }) => {
+		const form = await request.formData();
+		const descendants = form.get('descendants') === 'yes';
+		if (!isConfirmed(form)) return confirmStep(form, url, `Cancel this run${descendants ? ' and every subflow run below it' : ''}?`, 'Cancel run');
 		return asFormFailure(async () => ({ message: describeCancel(await cancelRun(locals.prefect, params.id, descendants)) }));
 	},
 	markAs: async ({ locals, params, request }) => markRunAs(locals.prefect, params.id, await request.formData()),
@@ -32,6 +49,16 @@ export const actions: Actions = {
 	rerunFailed: async ({ locals, params }) =>
 		asFormFailure(async () => {
 			const { created } = await rerunFailedChildren(locals.prefect, params.id);
-			return { message: created.length ? `Started ${created.length} new run${created.length === 1 ? '' : 's'} of the failed children.` : 'No failed children to re-run.', created };
-		})
+			return { message: created.length ? `Started ${created.length} new run${created.length === 1 ? '' : 's'} of the failed children:` : 'No failed children to re-run.', created };
+		}),
+	retry: async ({ locals, params }) => asFormFailure(async () => outcome(await retryInPlace(locals.prefect, params.id))),
+	retryFailed: async ({ locals, params }) => asFormFailure(() => retryFailedChildrenInPlace(locals.prefect, params.id)),
+	resume: async ({ locals, params }) => asFormFailure(async () => outcome(await resumeRun(locals.prefect, params.id))),
+	delete: async ({ locals, params, request, url }) => {
+		const form = await request.formData();
+		if (!isConfirmed(form)) return confirmStep(form, url, 'Delete this run with its task runs, states and logs? This cannot be undone.', 'Delete run');
+		const result = await asFormFailure(() => deleteRuns(locals.prefect, [params.id]));
+		if ('deleted' in result) redirect(303, '/runs');
+		return result;
+	}
 };
