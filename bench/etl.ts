@@ -73,11 +73,20 @@ async function runOnce(prefect: PrefectClient, design: Design, baseEnv: Record<s
 		if (!(await reportOnline(prefect, workPool, workers.names, () => {}, 180_000))) throw new Error(`${design.name}: the workers did not come online`);
 		const deployment = await prefect.deployments.byName(ORCHESTRATOR.flow, ORCHESTRATOR.deployment);
 		const created = await prefect.deployments.createFlowRun(deployment.id, { parameters: { tables: TABLES, seconds: SECONDS } });
-		const done = await waitFor(`${design.name}: the distributed ETL to end`, async () => {
-			const run = await prefect.flowRuns.get(created.id);
-			return isFinalState(run.state_type) ? run : undefined;
-		}, RUN_TIMEOUT_MS, 500);
-		const children = await prefect.flowRuns.filter({ flows: { name: { any_: [TABLE_CHILD.flow] } }, flow_runs: { expected_start_time: { after_: created.created ?? new Date().toISOString() } }, limit: 200 });
+		const done = await waitFor(
+			`${design.name}: the distributed ETL to end`,
+			async () => {
+				const run = await prefect.flowRuns.get(created.id);
+				return isFinalState(run.state_type) ? run : undefined;
+			},
+			RUN_TIMEOUT_MS,
+			500
+		);
+		const children = await prefect.flowRuns.filter({
+			flows: { name: { any_: [TABLE_CHILD.flow] } },
+			flow_runs: { expected_start_time: { after_: created.created ?? new Date().toISOString() } },
+			limit: 200
+		});
 		const starts = children.map((child) => seconds(child.created, child.start_time)).filter(Number.isFinite);
 		return {
 			design: design.name,
@@ -122,7 +131,9 @@ export async function etlBench(rounds: number): Promise<void> {
 		for (const design of DESIGNS) {
 			const rows = of(design.name);
 			const wall = median(rows.map((row) => row.wallS));
-			console.log(`| ${design.name} | ${wall.toFixed(1)} | ${(wall / IDEAL_S).toFixed(1)}x | ${median(rows.map((row) => row.startMedianS)).toFixed(1)} | ${median(rows.map((row) => row.startMaxS)).toFixed(1)} |`);
+			console.log(
+				`| ${design.name} | ${wall.toFixed(1)} | ${(wall / IDEAL_S).toFixed(1)}x | ${median(rows.map((row) => row.startMedianS)).toFixed(1)} | ${median(rows.map((row) => row.startMaxS)).toFixed(1)} |`
+			);
 		}
 		console.log(`\nFlowdeck ÷ PoC design: ${(flowdeck / poc).toFixed(2)}x`);
 	} finally {

@@ -84,7 +84,17 @@ async function measure(sharing: 'on' | 'off', options: Options, proxy: CountingP
 			const batch = await Promise.allSettled(Array.from({ length: Math.min(50, options.streams - i) }, (_, j) => openSse(`${flowdeck.url}${streamUrls[(i + j) % streamUrls.length]}`)));
 			for (const result of batch) if (result.status === 'fulfilled') streams.push(result.value);
 		}
-		const pages = ['/', '/runs', '/flows', '/deployments', '/work-pools', '/concurrency', '/runs?state=FAILED', ...data.runIds.slice(0, 20).map((id) => `/runs/${id}`), ...data.flowIds.map((id) => `/flows/${id}`)];
+		const pages = [
+			'/',
+			'/runs',
+			'/flows',
+			'/deployments',
+			'/work-pools',
+			'/concurrency',
+			'/runs?state=FAILED',
+			...data.runIds.slice(0, 20).map((id) => `/runs/${id}`),
+			...data.flowIds.map((id) => `/flows/${id}`)
+		];
 		const times: number[] = [];
 		let errors = 0;
 		proxy.reset();
@@ -154,8 +164,12 @@ export async function loadBench(options: Options): Promise<void> {
 	console.log('\n| shared reads | pages | p50 | p95 | max | errors | upstream requests / page |');
 	console.log('|---|---|---|---|---|---|---|');
 	for (const result of results) {
-		console.log(`| ${result.sharing} | ${result.pages} | ${result.p50.toFixed(0)} ms | ${result.p95.toFixed(0)} ms | ${result.max.toFixed(0)} ms | ${result.errors} | ${result.upstreamPerPage.toFixed(1)} |`);
+		console.log(
+			`| ${result.sharing} | ${result.pages} | ${result.p50.toFixed(0)} ms | ${result.p95.toFixed(0)} ms | ${result.max.toFixed(0)} ms | ${result.errors} | ${result.upstreamPerPage.toFixed(1)} |`
+		);
 	}
-	console.log(`\nratios (on / off): p95 ${(on.p95 / off.p95).toFixed(2)}x, pages served ${(on.pages / off.pages).toFixed(2)}x, upstream requests per page ${(on.upstreamPerPage / off.upstreamPerPage).toFixed(2)}x`);
+	console.log(
+		`\nratios (on / off): p95 ${(on.p95 / off.p95).toFixed(2)}x, pages served ${(on.pages / off.pages).toFixed(2)}x, upstream requests per page ${(on.upstreamPerPage / off.upstreamPerPage).toFixed(2)}x`
+	);
 	console.log(`goal: p95 < 3 s and 0 errors with sharing on: ${on.p95 < 3000 && on.errors === 0 ? 'met' : 'NOT met'}`);
 }

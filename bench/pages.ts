@@ -71,10 +71,15 @@ async function seedDataSet(seed: Seeder): Promise<View[]> {
 	// 1,000 runs per call: one-minute slots over consecutive windows of the last weeks.
 	const windows = Math.ceil(BULK_RUNS / 1000);
 	const windowStart = Date.now() - (windows + 1) * 1000 * 60_000;
-	await inParallel(windows, async (index) => {
-		const start = new Date(windowStart + index * 1000 * 60_000);
-		await seed.post(`/deployments/${deployment.id}/schedule`, { start_time: start.toISOString(), end_time: new Date(start.getTime() + 1000 * 60_000 - 1).toISOString(), max_runs: 1000 });
-	}, 1, progress('bulk scheduled runs (x1000)', windows));
+	await inParallel(
+		windows,
+		async (index) => {
+			const start = new Date(windowStart + index * 1000 * 60_000);
+			await seed.post(`/deployments/${deployment.id}/schedule`, { start_time: start.toISOString(), end_time: new Date(start.getTime() + 1000 * 60_000 - 1).toISOString(), max_runs: 1000 });
+		},
+		1,
+		progress('bulk scheduled runs (x1000)', windows)
+	);
 	// The schedule's own future runs would top both run lists: stop it and drop them.
 	await seed.post(`/deployments/${deployment.id}/set_schedule_inactive`, {});
 	const future = await seed.post<Array<{ id: string }>>('/flow_runs/filter', {
@@ -84,27 +89,47 @@ async function seedDataSet(seed: Seeder): Promise<View[]> {
 	});
 	await inParallel(future.length, async (index) => void (await fetch(`${seed.apiUrl}/flow_runs/${future[index]!.id}`, { method: 'DELETE' })), 8);
 	const others = await Promise.all(Array.from({ length: 20 }, (_, index) => createFlow(seed, `bench-flow-${index}-${suffix}`)));
-	await inParallel(400, async (index) => void (await createRun(seed, { flowId: others[index % others.length]!.id, state: index % 7 === 0 ? 'FAILED' : 'COMPLETED' })), 16, progress('finished runs', 400));
+	await inParallel(
+		400,
+		async (index) => void (await createRun(seed, { flowId: others[index % others.length]!.id, state: index % 7 === 0 ? 'FAILED' : 'COMPLETED' })),
+		16,
+		progress('finished runs', 400)
+	);
 
 	const parent = await createRun(seed, { flowId: flow.id, name: `bench-parent-${suffix}`, state: 'RUNNING' });
 	const childFlow = await createFlow(seed, `bench-child-${suffix}`);
-	await inParallel(CHILDREN, async (index) => {
-		const task = await seed.post<{ id: string }>('/task_runs/', { flow_run_id: parent.id, task_key: 'child', dynamic_key: String(index), name: `child-${index}`, state: { type: 'COMPLETED' } });
-		await createRun(seed, { flowId: childFlow.id, name: `bench-child-${index}-${suffix}`, parentTaskRunId: task.id, state: index % 10 === 0 ? 'FAILED' : 'COMPLETED' });
-	}, 16, progress('children of the parent', CHILDREN));
+	await inParallel(
+		CHILDREN,
+		async (index) => {
+			const task = await seed.post<{ id: string }>('/task_runs/', { flow_run_id: parent.id, task_key: 'child', dynamic_key: String(index), name: `child-${index}`, state: { type: 'COMPLETED' } });
+			await createRun(seed, { flowId: childFlow.id, name: `bench-child-${index}-${suffix}`, parentTaskRunId: task.id, state: index % 10 === 0 ? 'FAILED' : 'COMPLETED' });
+		},
+		16,
+		progress('children of the parent', CHILDREN)
+	);
 
 	const tasksRun = await createRun(seed, { flowId: flow.id, name: `bench-tasks-${suffix}`, state: 'COMPLETED' });
-	await inParallel(TASKS, async (index) => void (await seed.post('/task_runs/', { flow_run_id: tasksRun.id, task_key: 'work', dynamic_key: String(index), name: `work-${index}`, state: { type: 'COMPLETED' } })), 16, progress('task runs', TASKS));
+	await inParallel(
+		TASKS,
+		async (index) => void (await seed.post('/task_runs/', { flow_run_id: tasksRun.id, task_key: 'work', dynamic_key: String(index), name: `work-${index}`, state: { type: 'COMPLETED' } })),
+		16,
+		progress('task runs', TASKS)
+	);
 
 	const logsRun = await createRun(seed, { flowId: flow.id, name: `bench-logs-${suffix}`, state: 'COMPLETED' });
 	const first = Date.now() - 3_600_000;
-	await inParallel(LOG_LINES / 1000, async (batch) => {
-		const lines = Array.from({ length: 1000 }, (_, i) => {
-			const n = batch * 1000 + i;
-			return { name: 'bench', level: n % 50 === 0 ? 40 : 20, message: `line ${n} of the big log`, timestamp: new Date(first + n * 50).toISOString(), flow_run_id: logsRun.id, task_run_id: null };
-		});
-		await seed.post('/logs/', lines);
-	}, 4, progress('log lines (x1000)', LOG_LINES / 1000));
+	await inParallel(
+		LOG_LINES / 1000,
+		async (batch) => {
+			const lines = Array.from({ length: 1000 }, (_, i) => {
+				const n = batch * 1000 + i;
+				return { name: 'bench', level: n % 50 === 0 ? 40 : 20, message: `line ${n} of the big log`, timestamp: new Date(first + n * 50).toISOString(), flow_run_id: logsRun.id, task_run_id: null };
+			});
+			await seed.post('/logs/', lines);
+		},
+		4,
+		progress('log lines (x1000)', LOG_LINES / 1000)
+	);
 
 	// Made last, so it is the newest run in both UIs' run lists.
 	await createRun(seed, { flowId: flow.id, name: `bench-newest-${suffix}`, state: 'COMPLETED' });
@@ -134,7 +159,14 @@ async function measure(browser: Browser, url: string, marker: string, upstream?:
 		requests++;
 		if (new URL(request.url()).pathname.startsWith('/api/')) apiRequests++;
 	});
-	page.on('requestfinished', (request) => sizes.push(request.sizes().then((size) => size.responseBodySize + size.responseHeadersSize).catch(() => 0)));
+	page.on('requestfinished', (request) =>
+		sizes.push(
+			request
+				.sizes()
+				.then((size) => size.responseBodySize + size.responseHeadersSize)
+				.catch(() => 0)
+		)
+	);
 	try {
 		const before = upstream?.() ?? 0;
 		const started = performance.now();
@@ -168,7 +200,9 @@ export async function pagesBench(rounds: number): Promise<void> {
 		console.log(`starting Prefect at ${origin}…`);
 		const server = await startLocalServer({ apiUrl: `${origin}/api`, home });
 		stops.push(server.stop);
-		await seeder(`${origin}/api`).post('/work_pools/', { name: 'default-pool', type: 'process', base_job_template: {}, is_paused: false }).catch(() => undefined);
+		await seeder(`${origin}/api`)
+			.post('/work_pools/', { name: 'default-pool', type: 'process', base_job_template: {}, is_paused: false })
+			.catch(() => undefined);
 		console.log('seeding the data set…');
 		const seededAt = performance.now();
 		const views = await seedDataSet(seeder(`${origin}/api`));
@@ -194,10 +228,7 @@ export async function pagesBench(rounds: number): Promise<void> {
 			for (const view of views) {
 				const order = round % 2 ? (['flowdeck', 'prefect'] as const) : (['prefect', 'flowdeck'] as const);
 				for (const side of order) {
-					const sample =
-						side === 'flowdeck'
-							? await measure(browser, flowdeckUrl + view.flowdeck, view.marker, proxy.count)
-							: await measure(browser, ui.url + view.prefect, view.marker);
+					const sample = side === 'flowdeck' ? await measure(browser, flowdeckUrl + view.flowdeck, view.marker, proxy.count) : await measure(browser, ui.url + view.prefect, view.marker);
 					samples.get(view.name)![side].push(sample);
 				}
 				process.stdout.write(`\r  round ${round}/${rounds}: ${view.name}                    `);

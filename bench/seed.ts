@@ -39,10 +39,14 @@ export function seeder(apiUrl: string): Seeder {
 export async function inParallel(count: number, task: (index: number) => Promise<void>, inFlight = 16, onProgress?: (done: number) => void): Promise<void> {
 	let done = 0;
 	const indexes = Array.from({ length: count }, (_, index) => index);
-	await mapBounded(indexes, async (index) => {
-		await task(index);
-		onProgress?.(++done);
-	}, inFlight);
+	await mapBounded(
+		indexes,
+		async (index) => {
+			await task(index);
+			onProgress?.(++done);
+		},
+		inFlight
+	);
 }
 
 export const createFlow = (seed: Seeder, name: string) => seed.post<{ id: string }>('/flows/', { name });

@@ -79,7 +79,9 @@ export async function sseBench(): Promise<void> {
 				const requestsPerSecond = proxy.count() / (WINDOW_MS / 1000);
 				const kibPerStream = (after - before) / Math.max(1, streams.length);
 				rows.push({ pollers, streams: count, requestsPerSecond, kibPerStream, failed });
-				console.log(`${pollers.padEnd(10)} ${String(count).padStart(4)} streams: ${requestsPerSecond.toFixed(1)} upstream req/s, ${kibPerStream.toFixed(1)} KiB per stream${failed ? `, ${failed} could not open (Prefect overloaded)` : ''}`);
+				console.log(
+					`${pollers.padEnd(10)} ${String(count).padStart(4)} streams: ${requestsPerSecond.toFixed(1)} upstream req/s, ${kibPerStream.toFixed(1)} KiB per stream${failed ? `, ${failed} could not open (Prefect overloaded)` : ''}`
+				);
 				if (pollers === 'shared' && count === 100) latencies = await measureLatency(prefect, watched.id, streams);
 				streams.forEach((stream) => stream.close());
 				await flowdeck.process.stop();
@@ -102,9 +104,13 @@ export async function sseBench(): Promise<void> {
 	}
 	const memory = (streams: number) => rows.find((row) => row.pollers === 'shared' && row.streams === streams)!.kibPerStream;
 	console.log(`\nserver memory per open stream (shared; RSS growth / streams): ${memory(100).toFixed(1)} KiB at 100, ${memory(500).toFixed(1)} KiB at 500`);
-	console.log(`state change -> event at the stream, 100 streams, ${latencies.length} changes: p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms`);
+	console.log(
+		`state change -> event at the stream, 100 streams, ${latencies.length} changes: p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms`
+	);
 	const goalRatio = rate('shared', 500) / rate('shared', 1);
-	console.log(`goals: 500 streams <= 1.05x the upstream requests of 1: ${goalRatio <= 1.05 ? 'met' : 'NOT met'} (${goalRatio.toFixed(2)}x); p95 < 1500 ms: ${percentile(latencies, 95) < 1500 ? 'met' : 'NOT met'}`);
+	console.log(
+		`goals: 500 streams <= 1.05x the upstream requests of 1: ${goalRatio <= 1.05 ? 'met' : 'NOT met'} (${goalRatio.toFixed(2)}x); p95 < 1500 ms: ${percentile(latencies, 95) < 1500 ? 'met' : 'NOT met'}`
+	);
 }
 
 /** Changes the run's state at uneven intervals; for each change, the time until the last stream has the event. */
@@ -119,4 +125,3 @@ async function measureLatency(prefect: ReturnType<typeof createPrefectClient>, r
 	}
 	return delays;
 }
-

@@ -43,7 +43,9 @@ main(async () => {
 	});
 	const run = await prefect.deployments.createFlowRun(deployment.id, { parameters: params, tags: ['flowdeck-cli'] });
 	const origin = new URL(cfg.PREFECT_API_URL);
-	console.log(`Triggered ${run.name} (${run.id}): ${params.tables} tables × ${params.seconds} s${params.fail_tables.length ? `, failing ${params.fail_tables.join(', ')}` : ''}${params.deadline_seconds ? `, deadline ${params.deadline_seconds} s` : ''}`);
+	console.log(
+		`Triggered ${run.name} (${run.id}): ${params.tables} tables × ${params.seconds} s${params.fail_tables.length ? `, failing ${params.fail_tables.join(', ')}` : ''}${params.deadline_seconds ? `, deadline ${params.deadline_seconds} s` : ''}`
+	);
 	console.log(`Flowdeck: http://${cfg.HOST}:${cfg.PORT}/runs/${run.id} · Prefect UI: ${origin.protocol}//${origin.host}/flow-runs/flow-run/${run.id}`);
 	const { snapshot, timedOut } = await followRun(prefect, run.id, {
 		timeoutMs: timeout === undefined ? undefined : timeout * 1000,

@@ -42,9 +42,7 @@ const server = createServer((req, res) => {
 	}
 	handler(req, res);
 });
-server.once('error', (error: NodeJS.ErrnoException) =>
-	fail(`cannot listen on ${cfg.HOST}:${cfg.PORT}: ${error.code === 'EADDRINUSE' ? 'the port is in use (set PORT)' : error.message}`)
-);
+server.once('error', (error: NodeJS.ErrnoException) => fail(`cannot listen on ${cfg.HOST}:${cfg.PORT}: ${error.code === 'EADDRINUSE' ? 'the port is in use (set PORT)' : error.message}`));
 server.listen(cfg.PORT, cfg.HOST, () => console.log(`Flowdeck UI on http://${cfg.HOST}:${cfg.PORT}`));
 const shutdown = () => {
 	server.close(() => process.exit(0));

@@ -1,5 +1,5 @@
 /**
- * npm test — every test: svelte-check, unit and command-line tests, the flows' pytest and the audit of their lock,
+ * npm test — every test: svelte-check, the formatting check, unit and command-line tests, the flows' pytest and the audit of their lock,
  * then integration and browser tests against a real stack (Prefect 2.13.7 on a free port with a throw-away
  * PREFECT_HOME, real process workers, the built UI). `--only PART` runs one part; file names after the options
  * narrow it (`npm test -- --only e2e tests/e2e/runs.spec.ts`).
@@ -22,7 +22,7 @@ const options = {
 
 const spec = {
 	command: 'npm test',
-	summary: 'Run every test: svelte-check, unit, command-line, pytest and the Python lock audit, then integration and browser tests on a real stack; the last line counts them all.',
+	summary: 'Run every test: svelte-check and the formatting check, unit, command-line, pytest and the Python lock audit, then integration and browser tests on a real stack; the last line counts them all.',
 	notes: ['Exit 0 only when nothing failed: a suite that does not load or a part whose runner fails counts as failed.'],
 	options,
 	positionals: { name: 'FILE', description: 'test files to narrow the part given with --only' },
@@ -95,8 +95,12 @@ const readJson = <T>(file: string) => JSON.parse(readFileSync(file, 'utf8')) as 
 
 async function vitest(project: 'unit' | 'cli' | 'integration', files: string[], env: Record<string, string> = {}): Promise<boolean> {
 	const out = join(resultsDir, `${project}.json`);
-	return part(`${project} tests`, 'npx', ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...files], env, () =>
-		addVitestCounts(readJson<VitestReport>(out)),
+	return part(
+		`${project} tests`,
+		'npx',
+		['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...files],
+		env,
+		() => addVitestCounts(readJson<VitestReport>(out)),
 		out
 	);
 }
@@ -159,10 +163,14 @@ main(async () => {
 	if (wants('integration') || wants('e2e')) await ensureSystemPackages();
 	let ok = true;
 
-	if (only === undefined) ok = (await part('svelte-check', 'npm', ['run', 'check', '--silent'], {}, () => {})) && ok;
+	if (only === undefined) {
+		ok = (await part('svelte-check', 'npm', ['run', 'check', '--silent'], {}, () => {})) && ok;
+		// Formatting as a habit: every diff is only its change (npm run format fixes what this finds).
+		ok = (await part('formatting (prettier --check)', 'npm', ['run', 'format:check', '--silent'], {}, () => {})) && ok;
+	}
 	if (wants('unit')) ok = (await vitest('unit', files)) && ok;
 	// CLI tests run deploy.py and main_etl.py.
-	if (wants('cli')) ok = ((await pythonEnvFor('cli tests')) && (await vitest('cli', files))) && ok;
+	if (wants('cli')) ok = (await pythonEnvFor('cli tests')) && (await vitest('cli', files)) && ok;
 	if (wants('python')) {
 		ok = (await pytest(files)) && ok;
 		if (!files.length) ok = (await audit()) && ok;
@@ -183,7 +191,15 @@ main(async () => {
 				ui = start(process.execPath, ['scripts/serve.ts'], { cwd: repoRoot, env: { ...env, PORT: String(port) }, prefix: '[ui] ' });
 				await waitFor('the UI server', async () => ((await fetch(`${baseUrl}/healthz`)).ok ? true : undefined), 60_000);
 				const out = join(resultsDir, 'e2e.json');
-				ok = (await part('browser tests', 'npx', ['playwright', 'test', ...files], { ...env, FLOWDECK_TEST_BASE_URL: baseUrl, PLAYWRIGHT_JSON_OUTPUT_NAME: out }, () => addPlaywrightCounts(readJson(out)), out)) && ok;
+				ok =
+					(await part(
+						'browser tests',
+						'npx',
+						['playwright', 'test', ...files],
+						{ ...env, FLOWDECK_TEST_BASE_URL: baseUrl, PLAYWRIGHT_JSON_OUTPUT_NAME: out },
+						() => addPlaywrightCounts(readJson(out)),
+						out
+					)) && ok;
 			}
 		} catch (error) {
 			console.error(`\u2717 the test stack failed: ${error instanceof Error ? error.message : String(error)}`);

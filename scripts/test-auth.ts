@@ -146,13 +146,22 @@ main(async () => {
 	if (mode.kind === 'workbench') {
 		const account = mode.account === 'service' ? cfg.WORKBENCH_USERNAME : username;
 		if (!account) {
-			const anonymous = await prefectClientFor(cfg, credentials).serverVersion().then(() => undefined, (error: unknown) => error);
+			const anonymous = await prefectClientFor(cfg, credentials)
+				.serverVersion()
+				.then(
+					() => undefined,
+					(error: unknown) => error
+				);
 			if (isPrefectError(anonymous, 'unauthorized')) {
 				ok(`the API refuses calls without a workbench session (${anonymous.status}), as it should`);
 				console.log('  To check a sign-in: npm run test:auth -- --username NAME (the password is read from stdin)');
 				return 0;
 			}
-			bad(anonymous ? `${apiDiagnosis[isPrefectError(anonymous) ? anonymous.kind : 'upstream']} (without a session)` : 'the API answers without a workbench session: is PREFECT_API_URL the gateway\'s address?');
+			bad(
+				anonymous
+					? `${apiDiagnosis[isPrefectError(anonymous) ? anonymous.kind : 'upstream']} (without a session)`
+					: "the API answers without a workbench session: is PREFECT_API_URL the gateway's address?"
+			);
 			return 1;
 		}
 		const password = mode.account === 'service' ? cfg.WORKBENCH_PASSWORD! : await readPassword(account);

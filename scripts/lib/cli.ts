@@ -12,8 +12,7 @@ import { prefectClientFor } from '#lib/server/prefect.ts';
 import { handleSignals, isShuttingDown } from './processes.ts';
 
 export type CliOption =
-	| { type: 'string'; short?: string; /** placeholder in the help, e.g. N */ value: string; default?: string; description: string }
-	| { type: 'boolean'; short?: string; description: string };
+	{ type: 'string'; short?: string; /** placeholder in the help, e.g. N */ value: string; default?: string; description: string } | { type: 'boolean'; short?: string; description: string };
 
 export interface CliSpec<O extends Record<string, CliOption>> {
 	/** How people call it, e.g. "npm run workers". */
@@ -36,8 +35,7 @@ type Values<O extends Record<string, CliOption>> = {
 	[K in keyof O]: O[K] extends { type: 'boolean' } ? boolean : O[K] extends { default: string } ? string : string | undefined;
 };
 
-const flag = (name: string, option: CliOption) =>
-	`${option.short ? `-${option.short}, ` : '    '}--${name}${option.type === 'string' ? ` ${option.value}` : ''}`;
+const flag = (name: string, option: CliOption) => `${option.short ? `-${option.short}, ` : '    '}--${name}${option.type === 'string' ? ` ${option.value}` : ''}`;
 
 /** The --help text of a script. */
 export function helpText<O extends Record<string, CliOption>>(spec: CliSpec<O>): string {
@@ -60,9 +58,7 @@ export function helpText<O extends Record<string, CliOption>>(spec: CliSpec<O>):
 		[spec.summary, ...(spec.notes ?? [])].join('\n\n'),
 		`Options:\n${options.join('\n')}`,
 		spec.positionals ? `Arguments:\n  ${spec.positionals.name}  ${spec.positionals.description}` : '',
-		env.length || others.length
-			? `Environment (also read from .env; docs/configuration.md):\n${[...env, ...others].map(([name, text]) => `  ${name.padEnd(envWidth)}  ${text}`).join('\n')}`
-			: '',
+		env.length || others.length ? `Environment (also read from .env; docs/configuration.md):\n${[...env, ...others].map(([name, text]) => `  ${name.padEnd(envWidth)}  ${text}`).join('\n')}` : '',
 		`Example${spec.examples.length > 1 ? 's' : ''}:\n${spec.examples.map((line) => `  ${line}`).join('\n')}`
 	];
 	return `${sections.filter(Boolean).join('\n\n')}\n`;
@@ -87,12 +83,7 @@ export function parseCli<O extends Record<string, CliOption>>(spec: CliSpec<O>, 
 		const code = (error as { code?: string }).code;
 		const text = error instanceof Error ? error.message : String(error);
 		const option = /'(-[^' ]+)/.exec(text)?.[1] ?? '';
-		const message =
-			code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
-				? `unknown option ${option}`
-				: code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE'
-					? `${option} needs a value`
-					: text;
+		const message = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? `unknown option ${option}` : code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? `${option} needs a value` : text;
 		usageError(spec, `${message}; valid options: ${valid()}`);
 	}
 	if (parsed.values.help) {

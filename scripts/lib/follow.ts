@@ -46,10 +46,7 @@ export async function followRun(prefect: PrefectClient, runId: string, options: 
 
 /** "2 of 6 tables done · 1 running · 1 completed, 1 failed" — a cancelled or crashed table is never a success. */
 export function describeProgress(progress: Progress): string {
-	const outcomes = [
-		`${progress.completed} completed`,
-		...(['failed', 'crashed', 'cancelled'] as const).filter((kind) => progress[kind] > 0).map((kind) => `${progress[kind]} ${kind}`)
-	];
+	const outcomes = [`${progress.completed} completed`, ...(['failed', 'crashed', 'cancelled'] as const).filter((kind) => progress[kind] > 0).map((kind) => `${progress[kind]} ${kind}`)];
 	return `${progressBar(progress.done, progress.total)} ${progress.done} of ${progress.total} tables done · ${progress.running} running · ${outcomes.join(', ')}`;
 }
 

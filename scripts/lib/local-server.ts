@@ -41,7 +41,6 @@ export interface StartServerOptions {
 	log?: (line: string) => void;
 }
 
-
 /** The --database option of prefect:server and demo (it overrides FLOWDECK_PREFECT_DATABASE). */
 export const databaseOption = {
 	type: 'string',

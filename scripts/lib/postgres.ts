@@ -29,10 +29,16 @@ function binDir(): string {
 /** The user PostgreSQL runs as: ourselves, or `postgres` when we are root. */
 function runAs(): { wrap: (command: string, args: string[]) => [string, string[]]; uid?: number; gid?: number } {
 	if (userInfo().uid !== 0) return { wrap: (command, args) => [command, args] };
-	const ids = (flag: string) => Number(readFileSync('/etc/passwd', 'utf8').split('\n').find((line) => line.startsWith('postgres:'))?.split(':')[flag === 'u' ? 2 : 3]);
+	const ids = (flag: string) =>
+		Number(
+			readFileSync('/etc/passwd', 'utf8')
+				.split('\n')
+				.find((line) => line.startsWith('postgres:'))
+				?.split(':')[flag === 'u' ? 2 : 3]
+		);
 	const uid = ids('u');
 	const gid = ids('g');
-	if (!Number.isInteger(uid)) throw new Error('running as root, and there is no `postgres` account to run PostgreSQL as (install Debian\'s postgresql package)');
+	if (!Number.isInteger(uid)) throw new Error("running as root, and there is no `postgres` account to run PostgreSQL as (install Debian's postgresql package)");
 	return { wrap: (command, args) => ['runuser', ['-u', 'postgres', '--', command, ...args]], uid, gid };
 }
 
@@ -66,7 +72,18 @@ export async function startLocalPostgres(options: { dataDir: string; port?: numb
 	if (await isPortOpen(port)) throw new Error(`port ${port} on 127.0.0.1 is already in use: set FLOWDECK_POSTGRES_PORT to a free one`);
 	const output: string[] = [];
 	// In the foreground (not pg_ctl's daemon) so that it is in our process group and Ctrl-C ends it.
-	const [command, args] = user.wrap(join(bin, 'postgres'), ['-D', dataDir, '-c', 'listen_addresses=127.0.0.1', '-p', String(port), '-c', `unix_socket_directories=${dataDir}`, '-c', 'max_connections=200']);
+	const [command, args] = user.wrap(join(bin, 'postgres'), [
+		'-D',
+		dataDir,
+		'-c',
+		'listen_addresses=127.0.0.1',
+		'-p',
+		String(port),
+		'-c',
+		`unix_socket_directories=${dataDir}`,
+		'-c',
+		'max_connections=200'
+	]);
 	const server: Managed = start(command, args, { prefix: '', onLine: (line) => output.push(line) });
 	const stop = async () => {
 		// SIGINT is PostgreSQL's fast shutdown (SIGTERM would wait for every client to leave).
@@ -79,7 +96,8 @@ export async function startLocalPostgres(options: { dataDir: string; port?: numb
 		}
 		await server.stop(15_000);
 	};
-	const psql = (sql: string) => run(join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', ROLE, '-d', 'postgres', '-tA', '-c', sql], { env: { PGPASSWORD: password, PGCONNECT_TIMEOUT: '3' } });
+	const psql = (sql: string) =>
+		run(join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', ROLE, '-d', 'postgres', '-tA', '-c', sql], { env: { PGPASSWORD: password, PGCONNECT_TIMEOUT: '3' } });
 	try {
 		await Promise.race([
 			waitFor('PostgreSQL to accept connections', async () => ((await psql('select 1')).trim() === '1' ? true : undefined), 60_000, 250),

@@ -40,11 +40,9 @@ let ready: Promise<void> | undefined;
 export function ensurePythonEnv(): Promise<void> {
 	ready ??= (async () => {
 		const uv = await uvBinary();
-		await run(uv, ['sync', '--project', flowsDir, '--frozen', '--python', '3.11', '--compile-bytecode', '--quiet'], { env: uvEnv(), quiet: true }).catch(
-			(error: Error) => {
-				throw new Error(`Could not create the Python environment (Python 3.11 is required):\n${error.message}`);
-			}
-		);
+		await run(uv, ['sync', '--project', flowsDir, '--frozen', '--python', '3.11', '--compile-bytecode', '--quiet'], { env: uvEnv(), quiet: true }).catch((error: Error) => {
+			throw new Error(`Could not create the Python environment (Python 3.11 is required):\n${error.message}`);
+		});
 	})();
 	return ready;
 }

@@ -37,10 +37,7 @@ export async function ensureConcurrencyLimit(prefect: PrefectClient, tag: string
 }
 
 export async function setupServer(prefect: PrefectClient, options: { workPool: string; tag: string; limit: number }): Promise<SetupResult> {
-	const [workPool, concurrencyLimit] = await Promise.all([
-		ensureWorkPool(prefect, options.workPool),
-		ensureConcurrencyLimit(prefect, options.tag, options.limit)
-	]);
+	const [workPool, concurrencyLimit] = await Promise.all([ensureWorkPool(prefect, options.workPool), ensureConcurrencyLimit(prefect, options.tag, options.limit)]);
 	return { workPool, concurrencyLimit };
 }
 

@@ -110,9 +110,7 @@ export async function superviseWorkers(options: SupervisorOptions): Promise<Work
 		stop: async () => {
 			stopping = true;
 			await Promise.all(
-				[...running].map(([name, worker]) =>
-					worker.child.pid === undefined ? worker.stop() : endWorker(name, worker.child.pid, () => worker.stop(), `the supervisor stopped worker ${name}`)
-				)
+				[...running].map(([name, worker]) => (worker.child.pid === undefined ? worker.stop() : endWorker(name, worker.child.pid, () => worker.stop(), `the supervisor stopped worker ${name}`)))
 			);
 		}
 	};

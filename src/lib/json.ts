@@ -11,9 +11,7 @@ const rawJSON = (JSON as unknown as { rawJSON?: RawJson }).rawJSON;
 /** Parses JSON; integers beyond Number.MAX_SAFE_INTEGER become BigInt (others stay numbers). */
 export function parseJsonExact(text: string): unknown {
 	return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) =>
-		typeof value === 'number' && !Number.isSafeInteger(value) && context?.source !== undefined && /^-?\d+$/.test(context.source)
-			? BigInt(context.source)
-			: value
+		typeof value === 'number' && !Number.isSafeInteger(value) && context?.source !== undefined && /^-?\d+$/.test(context.source) ? BigInt(context.source) : value
 	);
 }
 

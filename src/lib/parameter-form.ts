@@ -61,7 +61,7 @@ function withoutRef(schema: Schema): Schema {
 }
 
 const primitiveKinds = ['string', 'integer', 'number'] as const;
-const asItemKind = (type: unknown): ItemKind | null => (primitiveKinds as readonly unknown[]).includes(type) ? (type as ItemKind) : null;
+const asItemKind = (type: unknown): ItemKind | null => ((primitiveKinds as readonly unknown[]).includes(type) ? (type as ItemKind) : null);
 
 function kindOf(schema: Schema, root: Schema, initial: unknown): Pick<ParameterField, 'kind' | 'options' | 'itemKind' | 'jsonShape'> {
 	const none = { options: [], itemKind: null, jsonShape: null };
@@ -185,7 +185,10 @@ function readItems(field: ParameterField, text: string): Read {
 		if (!Array.isArray(parsed.value)) return { error: 'Enter a list' };
 		return checkItems(field, parsed.value);
 	}
-	const parts = text.split(',').map((part) => part.trim()).filter((part) => part !== '');
+	const parts = text
+		.split(',')
+		.map((part) => part.trim())
+		.filter((part) => part !== '');
 	if (field.itemKind === 'string') return { value: parts };
 	const values: unknown[] = [];
 	for (const part of parts) {
@@ -199,7 +202,11 @@ function readItems(field: ParameterField, text: string): Read {
 
 function checkItems(field: ParameterField, items: unknown[]): Read {
 	const wrong = items.find((item) =>
-		field.itemKind === 'string' ? typeof item !== 'string' : typeof item === 'bigint' ? field.itemKind !== 'integer' : typeof item !== 'number' || (field.itemKind === 'integer' && !Number.isInteger(item))
+		field.itemKind === 'string'
+			? typeof item !== 'string'
+			: typeof item === 'bigint'
+				? field.itemKind !== 'integer'
+				: typeof item !== 'number' || (field.itemKind === 'integer' && !Number.isInteger(item))
 	);
 	if (wrong !== undefined) return { error: `Every item must be ${field.itemKind === 'string' ? 'a string' : field.itemKind === 'integer' ? 'a whole number' : 'a number'}` };
 	return { value: items };
@@ -255,9 +262,7 @@ export function submittedOf(form: FormData): Submitted {
 	return entries;
 }
 
-export type TriggerResult =
-	| { ok: true; run: NewFlowRun }
-	| { ok: false; errors: Record<string, string>; values: Submitted };
+export type TriggerResult = { ok: true; run: NewFlowRun } | { ok: false; errors: Record<string, string>; values: Submitted };
 
 const MAX_TAGS = 20;
 
@@ -280,7 +285,14 @@ export function readTriggerForm(fields: ParameterField[], submitted: Submitted, 
 	const name = (submitted.name ?? '').trim();
 	if (name.length > 200) errors.name = 'At most 200 characters';
 
-	const tags = [...new Set((submitted.tags ?? '').split(',').map((tag) => tag.trim()).filter(Boolean))];
+	const tags = [
+		...new Set(
+			(submitted.tags ?? '')
+				.split(',')
+				.map((tag) => tag.trim())
+				.filter(Boolean)
+		)
+	];
 	if (tags.length > MAX_TAGS) errors.tags = `At most ${MAX_TAGS} tags`;
 	else if (tags.some((tag) => tag.length > 100)) errors.tags = 'Each tag has at most 100 characters';
 
@@ -344,10 +356,19 @@ export function parameterSchema(schema: unknown, defaults: Record<string, unknow
 
 /** Which parameter an error is about, and where inside it (`limits.max`). */
 function locate(error: ErrorObject): [string | null, string] {
-	const path = error.instancePath.split('/').slice(1).map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
+	const path = error.instancePath
+		.split('/')
+		.slice(1)
+		.map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
 	if (error.keyword === 'required' && typeof error.params.missingProperty === 'string') path.push(error.params.missingProperty);
 	const [field, ...inside] = path;
-	return [field ?? null, inside.map((part) => (/^\d+$/.test(part) ? `[${part}]` : part)).join('.').replace(/\.\[/g, '[')];
+	return [
+		field ?? null,
+		inside
+			.map((part) => (/^\d+$/.test(part) ? `[${part}]` : part))
+			.join('.')
+			.replace(/\.\[/g, '[')
+	];
 }
 
 function compile(schema: unknown): ValidateFunction | null {
@@ -366,7 +387,11 @@ function compile(schema: unknown): ValidateFunction | null {
 function stripIds(value: unknown): unknown {
 	if (Array.isArray(value)) return value.map(stripIds);
 	if (!isObject(value)) return typeof value === 'bigint' ? Number(value) : value;
-	return Object.fromEntries(Object.entries(value).filter(([key]) => key !== '$id').map(([key, item]) => [key, stripIds(item)]));
+	return Object.fromEntries(
+		Object.entries(value)
+			.filter(([key]) => key !== '$id')
+			.map(([key, item]) => [key, stripIds(item)])
+	);
 }
 
 /**
@@ -379,9 +404,7 @@ function pydanticV1Optional(value: unknown): unknown {
 	const out = Object.fromEntries(Object.entries(value).map(([key, item]) => [key, pydanticV1Optional(item)]));
 	if (isObject(out.properties)) {
 		const required = new Set(Array.isArray(out.required) ? out.required : []);
-		out.properties = Object.fromEntries(
-			Object.entries(out.properties).map(([name, property]) => [name, required.has(name) ? property : { anyOf: [property, { type: 'null' }] }])
-		);
+		out.properties = Object.fromEntries(Object.entries(out.properties).map(([name, property]) => [name, required.has(name) ? property : { anyOf: [property, { type: 'null' }] }]));
 	}
 	return out;
 }

@@ -40,10 +40,15 @@ test.skipIf(!isGitCheckout)('npm ci, npm run build, npm prune --omit=dev, npm st
 	const server = start('npm', ['start'], { cwd: dir, env: { ...env, PORT: String(port) }, prefix: '', onLine: (line) => output.push(line) });
 	try {
 		const health = await Promise.race([
-			waitFor('GET /healthz', async () => {
-				const response = await fetch(`http://127.0.0.1:${port}/healthz`);
-				return response.ok ? response.status : undefined;
-			}, 120_000, 500),
+			waitFor(
+				'GET /healthz',
+				async () => {
+					const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+					return response.ok ? response.status : undefined;
+				},
+				120_000,
+				500
+			),
 			server.exited.then((code) => {
 				throw new Error(`npm start exited (${code}):\n${output.join('\n')}`);
 			})

@@ -36,10 +36,15 @@ const processesRunning = (pattern: string) => readdirSync('/proc').filter((pid) 
 test('Ctrl-C on run:flow stops main_etl.py and exits 130', { timeout: 300_000 }, async () => {
 	const marker = `--seconds 7.${process.pid}`; // tells this test's flow apart from any other running here
 	const { child, finished } = spawnScript('scripts/run-flow.ts', ['--tables', '1', '--seconds', `7.${process.pid}`], { PREFECT_API_URL: apiUrl });
-	const [flow] = await waitFor('main_etl.py to start', async () => {
-		const found = processesRunning(`main_etl.py --tables 1 ${marker}`);
-		return found.length ? found : undefined;
-	}, 240_000, 200);
+	const [flow] = await waitFor(
+		'main_etl.py to start',
+		async () => {
+			const found = processesRunning(`main_etl.py --tables 1 ${marker}`);
+			return found.length ? found : undefined;
+		},
+		240_000,
+		200
+	);
 	child.kill('SIGINT');
 	const { code, stdout } = await finished;
 	expect(code).toBe(130);

@@ -85,7 +85,10 @@ test('live pages go to /login, back to themselves, when the workbench ends the s
 	// The workbench ends every session: both open streams say so, and each page goes to /login with its own URL.
 	await gateway.endSessions();
 	// (`/`, the default place after signing in, needs no next.)
-	for (const [page, login] of [[dashboard, '/login?expired=workbench'], [runs, '/login?next=%2Fruns%3Fstate%3DCOMPLETED&expired=workbench']] as const) {
+	for (const [page, login] of [
+		[dashboard, '/login?expired=workbench'],
+		[runs, '/login?next=%2Fruns%3Fstate%3DCOMPLETED&expired=workbench']
+	] as const) {
 		await expect(page).toHaveURL(`${flowdeck.url}${login}`, { timeout: 60_000 });
 		await expect(page.getByRole('status')).toHaveText('Your workbench session expired. Sign in again to continue.');
 	}

@@ -32,7 +32,6 @@ async function fixtureRuns() {
 	return runs;
 }
 
-
 test('the live log tail follows a run writing ~1,000 lines a second to its last line, and the worker lines after the end', async ({ page }) => {
 	test.setTimeout(testBudgetMs(RUN_MS));
 	const { chatty } = await fixtureRuns();
@@ -45,7 +44,12 @@ test('the live log tail follows a run writing ~1,000 lines a second to its last 
 	const ids = await page.getByTestId('log-line').evaluateAll((lines) => lines.map((line) => line.getAttribute('data-log-id')));
 	expect(new Set(ids).size, 'no line shown twice').toBe(ids.length);
 	// The page keeps the latest lines, in order: the last 100 are consecutive.
-	const numbers = (await page.getByTestId('log-line').filter({ hasText: /line \d{6} of/ }).allTextContents()).map((text) => Number(/line (\d{6}) of/.exec(text)![1]));
+	const numbers = (
+		await page
+			.getByTestId('log-line')
+			.filter({ hasText: /line \d{6} of/ })
+			.allTextContents()
+	).map((text) => Number(/line (\d{6}) of/.exec(text)![1]));
 	const tail = numbers.slice(-100);
 	expect(tail).toEqual(Array.from({ length: tail.length }, (_, index) => tail[0]! + index));
 });
@@ -61,7 +65,10 @@ test('the log download has every line of a 20,000-line run, oldest first, and th
 	expect(response.ok()).toBe(true);
 	const lines = (await response.text()).split('\n').filter(Boolean);
 	expect(lines.length).toBe(count);
-	const numbered = lines.map((line) => /line (\d{6}) of/.exec(line)?.[1]).filter((value): value is string => value !== undefined).map(Number);
+	const numbered = lines
+		.map((line) => /line (\d{6}) of/.exec(line)?.[1])
+		.filter((value): value is string => value !== undefined)
+		.map(Number);
 	expect(numbered).toEqual(Array.from({ length: CHATTY_LINES }, (_, index) => index + 1));
 	expect(lines.at(-1)).toMatch(/exited/);
 });
@@ -164,9 +171,11 @@ test('run lists survive a run Prefect cannot list (an integer past 64 bits) and 
 	const deployment = await prefect.deployments.byName('many-params', 'fixture');
 	const scheduled = { type: 'SCHEDULED', state_details: { scheduled_time: new Date(Date.now() + 86_400_000).toISOString() } };
 	const create = (parameters: string) =>
-		fetch(`${testApiUrl()}/deployments/${deployment.id}/create_flow_run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"parameters": ${parameters}, "state": ${JSON.stringify(scheduled)}, "tags": ["e2e-poison"]}` }).then(
-			async (response) => ((await response.json()) as { id: string }).id
-		);
+		fetch(`${testApiUrl()}/deployments/${deployment.id}/create_flow_run`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: `{"parameters": ${parameters}, "state": ${JSON.stringify(scheduled)}, "tags": ["e2e-poison"]}`
+		}).then(async (response) => ((await response.json()) as { id: string }).id);
 	const poison = await create('{"source": {"name": "p", "limits": {"max_rows": 1}}, "big": 99999999999999999999}');
 	const healthy = await create('{"source": {"name": "h", "limits": {"max_rows": 1}}}');
 	try {

@@ -59,12 +59,18 @@ test('a distributed ETL triggered from the UI is watched to Completed 6/6, live,
 
 	const seen = await recorded(page);
 	expect(seen, 'the page was never reloaded: its recorder survived').toBeTruthy();
-	expect(seen.done.some((done) => done > 0 && done < 6), `progress advanced through ${seen.done.join(' → ')}`).toBe(true);
+	expect(
+		seen.done.some((done) => done > 0 && done < 6),
+		`progress advanced through ${seen.done.join(' → ')}`
+	).toBe(true);
 	expect([...seen.done].sort((a, b) => a - b)).toEqual(seen.done);
 	expect(seen.logLines.at(-1)!).toBeGreaterThan(seen.logLines[0]!);
 	await expect(page.getByTestId('log-line').filter({ hasText: 'querying table 6' })).toHaveCount(1);
 	await expect(page.getByTestId('live-status')).toHaveAttribute('data-status', 'ended');
-	expect(streams.filter((url) => url.includes('/runs/')), 'one stream for the whole run: updates never reconnect it').toHaveLength(1);
+	expect(
+		streams.filter((url) => url.includes('/runs/')),
+		'one stream for the whole run: updates never reconnect it'
+	).toHaveLength(1);
 });
 
 test('a failing table shows as a failed child and the run ends Failed', async ({ page }) => {
@@ -108,7 +114,10 @@ test('a stream cut mid-run resumes: no log line lost, none repeated', async ({ p
 		expect(onPage.every((id) => known.has(id!))).toBe(true);
 		const end = Date.parse((await loadRunTree(testPrefect(), run.id)).root.end_time!);
 		const missing = inPrefect.filter((log) => Date.parse(log.timestamp) < end && !onPage.includes(log.id));
-		expect(missing.map((log) => log.message), 'every line logged before the run ended is on the page').toEqual([]);
+		expect(
+			missing.map((log) => log.message),
+			'every line logged before the run ended is on the page'
+		).toEqual([]);
 	} finally {
 		await flowdeck.stop();
 	}

@@ -49,10 +49,15 @@ test('resume: a flow paused in its own process goes on and completes', async ({ 
 	let flow: Managed | undefined;
 	try {
 		flow = start(python, [resolve(repoRoot, 'tests/fixtures/flows/pausing_flow.py'), name], { env: { PREFECT_API_URL: testApiUrl() }, quiet: true });
-		const paused = await waitFor('the fixture flow to pause', async () => {
-			const [run] = await prefect.flowRuns.filter({ flow_runs: { name: { any_: [name] } }, limit: 1 });
-			return run?.state_type === 'PAUSED' ? run : undefined;
-		}, ONE_RUN_MS, 1000);
+		const paused = await waitFor(
+			'the fixture flow to pause',
+			async () => {
+				const [run] = await prefect.flowRuns.filter({ flow_runs: { name: { any_: [name] } }, limit: 1 });
+				return run?.state_type === 'PAUSED' ? run : undefined;
+			},
+			ONE_RUN_MS,
+			1000
+		);
 		await openLive(page, `/runs/${paused.id}`);
 		await expect(page.getByTestId('state-badge').first()).toHaveText('Paused');
 		await screenshot(page, 'run-paused', false);
@@ -75,10 +80,15 @@ test('retry in place: the same failed run goes back to AwaitingRetry, runs again
 	await page.getByRole('button', { name: 'Retry', exact: true }).click();
 	await expect(page.getByTestId('form-message')).toHaveText('Retrying in place: the run is AwaitingRetry until a worker picks it up.');
 	// It fails again (table 1 always fails), as the same run, a second time.
-	await waitFor('the retried run to run again and fail', async () => {
-		const again = await prefect.flowRuns.get(run.id);
-		return again.state_type === 'FAILED' && again.run_count >= 2 ? again : undefined;
-	}, ONE_RUN_MS, 1000);
+	await waitFor(
+		'the retried run to run again and fail',
+		async () => {
+			const again = await prefect.flowRuns.get(run.id);
+			return again.state_type === 'FAILED' && again.run_count >= 2 ? again : undefined;
+		},
+		ONE_RUN_MS,
+		1000
+	);
 	const states = await prefect.flowRuns.states(run.id);
 	expect(states.map((state) => state.name)).toContain('AwaitingRetry');
 });
@@ -95,14 +105,23 @@ test('retry failed children in place: only the failed tables run again, in the s
 	await openLive(page, `/runs/${run.id}`);
 	await page.getByRole('button', { name: 'Retry 1 failed child' }).click();
 	await expect(page.getByTestId('form-message')).toHaveText('Retrying 1 run in place.');
-	const retried = await waitFor('the failed table to run again', async () => {
-		const again = await prefect.flowRuns.get(failed[0]!.id);
-		return isDone(again.state_type) && again.run_count >= 2 ? again : undefined;
-	}, ONE_RUN_MS, 1000);
+	const retried = await waitFor(
+		'the failed table to run again',
+		async () => {
+			const again = await prefect.flowRuns.get(failed[0]!.id);
+			return isDone(again.state_type) && again.run_count >= 2 ? again : undefined;
+		},
+		ONE_RUN_MS,
+		1000
+	);
 	expect(retried.id).toBe(failed[0]!.id);
 	// Still two tables, the completed one untouched: nothing new was started.
 	const after = await loadRunTree(prefect, run.id);
-	expect(fanOutRuns(after).map((table) => table.id).sort()).toEqual(tables.map((table) => table.id).sort());
+	expect(
+		fanOutRuns(after)
+			.map((table) => table.id)
+			.sort()
+	).toEqual(tables.map((table) => table.id).sort());
 	const completed = tables.find((table) => table.state_type === 'COMPLETED')!;
 	expect((await prefect.flowRuns.get(completed.id)).run_count).toBe(completed.run_count);
 });
@@ -232,12 +251,22 @@ test('a deployment schedule: upcoming runs shown, paused (confirmed: Prefect del
 	// No work pool: no worker ever picks these runs up.
 	const deployment = (await prefectApi('POST', '/deployments/', { name, flow_id: flow.id, schedule: { interval: 3600 }, is_schedule_active: true })) as { id: string };
 	try {
-		await waitFor('the scheduler to create runs', async () => {
-			const runs = await prefect.flowRuns.filter({ deployments: { id: { any_: [deployment.id] } }, limit: 1 });
-			return runs.length ? runs : undefined;
-		}, 180_000, 2000);
+		await waitFor(
+			'the scheduler to create runs',
+			async () => {
+				const runs = await prefect.flowRuns.filter({ deployments: { id: { any_: [deployment.id] } }, limit: 1 });
+				return runs.length ? runs : undefined;
+			},
+			180_000,
+			2000
+		);
 		await openLive(page, `/deployments/${deployment.id}`);
-		await expect(page.getByRole('table', { name: `Upcoming runs of ${name}` }).getByTestId('run-row').first()).toBeVisible();
+		await expect(
+			page
+				.getByRole('table', { name: `Upcoming runs of ${name}` })
+				.getByTestId('run-row')
+				.first()
+		).toBeVisible();
 		acceptNextDialog(page);
 		await page.getByRole('button', { name: 'Pause schedule' }).click();
 		await expect(page.getByTestId('form-message')).toContainText('Schedule paused');

@@ -112,10 +112,15 @@ test('cancel with all subflow runs stops a running fan-out and its children in P
 	const prefect = testPrefect();
 	const run = await startFanOut({ tables: 2, seconds: 60, fail_tables: [] }, { tags: [uniqueTag('cancel')] });
 	// Wait until the tables exist, so there are descendants to cancel.
-	await waitFor('the fan-out to start its tables', async () => {
-		const tree = await loadRunTree(prefect, run.id);
-		return tree.levels.length >= 2 && fanOutRuns(tree).length === 2 ? tree : undefined;
-	}, tablesStarted, 1000);
+	await waitFor(
+		'the fan-out to start its tables',
+		async () => {
+			const tree = await loadRunTree(prefect, run.id);
+			return tree.levels.length >= 2 && fanOutRuns(tree).length === 2 ? tree : undefined;
+		},
+		tablesStarted,
+		1000
+	);
 
 	await page.goto(`/runs/${run.id}`);
 	await expect(page.getByLabel('with all subflow runs')).toBeChecked();

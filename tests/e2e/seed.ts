@@ -32,10 +32,15 @@ export function startFanOut(parameters: { tables: number; seconds: number; fail_
 
 export async function waitForState(runId: string, states: StateType[], timeoutMs = 120_000): Promise<FlowRun> {
 	const prefect = testPrefect();
-	return waitFor(`run ${runId} to be ${states.join(' or ')}`, async () => {
-		const run = await prefect.flowRuns.get(runId);
-		return run.state_type && states.includes(run.state_type) ? run : undefined;
-	}, timeoutMs, 500);
+	return waitFor(
+		`run ${runId} to be ${states.join(' or ')}`,
+		async () => {
+			const run = await prefect.flowRuns.get(runId);
+			return run.state_type && states.includes(run.state_type) ? run : undefined;
+		},
+		timeoutMs,
+		500
+	);
 }
 
 export interface Seeded {

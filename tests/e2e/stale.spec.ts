@@ -18,7 +18,11 @@ async function orphanedRun(tag: string) {
 	const flow = (await prefect.deployments.byName(TABLE_CHILD.flow, TABLE_CHILD.deployment)).flow_id;
 	const run = await prefect.flowRuns.create(flow, { name: `e2e-orphan-${tag.slice(-8)}`, parameters: {}, tags: [tag] });
 	await prefect.flowRuns.setState(run.id, { type: 'RUNNING', name: 'Running' }, true);
-	const patched = await fetch(`${testApiUrl()}/flow_runs/${run.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ infrastructure_pid: `${hostname()}:${gone.pid}` }) });
+	const patched = await fetch(`${testApiUrl()}/flow_runs/${run.id}`, {
+		method: 'PATCH',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ infrastructure_pid: `${hostname()}:${gone.pid}` })
+	});
 	expect(patched.ok).toBe(true);
 	return run;
 }
@@ -30,10 +34,15 @@ test('a stale run is marked in the list and ended from its page after a confirma
 	const run = await orphanedRun(tag);
 
 	// Stale once quiet for FLOWDECK_STALE_AFTER_SECONDS (5 s in the test stack).
-	await waitFor('the run listed as stale', async () => {
-		await openLive(page, `/runs?tag=${tag}`);
-		return (await page.getByTestId('stale-mark').count()) === 1 ? true : undefined;
-	}, 60_000, 1000);
+	await waitFor(
+		'the run listed as stale',
+		async () => {
+			await openLive(page, `/runs?tag=${tag}`);
+			return (await page.getByTestId('stale-mark').count()) === 1 ? true : undefined;
+		},
+		60_000,
+		1000
+	);
 	await expect(page.getByTestId('stale-mark')).toHaveAttribute('title', /no longer exists/);
 
 	await openLive(page, `/runs/${run.id}`);

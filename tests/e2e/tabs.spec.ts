@@ -20,7 +20,14 @@ async function runningRuns(what: string): Promise<string[]> {
 	return runs.map((run) => run.id);
 }
 
-const cancelAll = (ids: string[]) => Promise.all(ids.map((id) => testPrefect().flowRuns.setState(id, { type: 'CANCELLED', name: 'Cancelled' }, true).catch(() => undefined)));
+const cancelAll = (ids: string[]) =>
+	Promise.all(
+		ids.map((id) =>
+			testPrefect()
+				.flowRuns.setState(id, { type: 'CANCELLED', name: 'Cancelled' }, true)
+				.catch(() => undefined)
+		)
+	);
 
 /** Opens every run in its own tab of `context`, all at once, without waiting for one before the next. */
 async function openTabs(context: BrowserContext, ids: string[], hidden: (index: number) => boolean): Promise<Page[]> {
@@ -70,7 +77,9 @@ test('twelve visible tabs: every page loads, a few stream and the rest wait for 
 		const live = (await statuses()).indexOf('live');
 		await pages[live]!.close();
 		const rest = pages.filter((_, index) => index !== live);
-		await expect.poll(async () => (await Promise.all(rest.map((page) => page.getByTestId('live-status').getAttribute('data-status')))).filter((status) => status === 'live').length, { timeout: 30_000 }).toBe(STREAM_SLOTS);
+		await expect
+			.poll(async () => (await Promise.all(rest.map((page) => page.getByTestId('live-status').getAttribute('data-status')))).filter((status) => status === 'live').length, { timeout: 30_000 })
+			.toBe(STREAM_SLOTS);
 		await rest[0]!.reload();
 		await expect(rest[0]!.getByRole('heading', { level: 1 })).toBeVisible();
 		await Promise.all(rest.map((page) => page.close()));

@@ -24,13 +24,10 @@ export async function startCountingProxy(target: string, port: number, answer?: 
 			res.end(JSON.stringify(own.json));
 			return;
 		}
-		const forward = httpRequest(
-			{ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
-			(answer) => {
-				res.writeHead(answer.statusCode ?? 502, answer.headers);
-				answer.pipe(res);
-			}
-		);
+		const forward = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } }, (answer) => {
+			res.writeHead(answer.statusCode ?? 502, answer.headers);
+			answer.pipe(res);
+		});
 		forward.on('error', () => {
 			res.writeHead(502);
 			res.end();

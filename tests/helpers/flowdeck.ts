@@ -113,7 +113,10 @@ export const setCookies = (response: Recorded): string[] => response.headers.fil
  * One request with headers fetch will not send as given (a forged Host, a raw body with any content type), as a
  * DNS-rebinding page or a broken client would; answers the status and body.
  */
-export function rawRequest(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+export function rawRequest(
+	url: string,
+	options: { method?: string; headers?: Record<string, string>; body?: string } = {}
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
 	return new Promise((resolve, reject) => {
 		const request = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers }, (response) => {
 			const chunks: Buffer[] = [];

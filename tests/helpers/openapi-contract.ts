@@ -108,9 +108,7 @@ function compareEnums(mine: Json, theirs: Json, at: string, direction: Direction
 	const missing = from.filter((value) => !to.includes(value));
 	if (missing.length === 0) return [];
 	return [
-		direction === 'reads'
-			? `${at}: the server may send ${missing.join(', ')}, which Flowdeck does not accept`
-			: `${at}: Flowdeck may send ${missing.join(', ')}, which the server does not accept`
+		direction === 'reads' ? `${at}: the server may send ${missing.join(', ')}, which Flowdeck does not accept` : `${at}: Flowdeck may send ${missing.join(', ')}, which the server does not accept`
 	];
 }
 
@@ -124,9 +122,7 @@ function compareObjects(doc: OpenApiDocument, mine: Json, theirs: Json, at: stri
 		const path = at ? `${at}.${name}` : name;
 		const their = theirProperties[name];
 		if (their === undefined) {
-			problems.push(
-				direction === 'reads' ? `${path}: Flowdeck reads it, the server does not have it` : `${path}: Flowdeck sends it, the server does not accept it`
-			);
+			problems.push(direction === 'reads' ? `${path}: Flowdeck reads it, the server does not have it` : `${path}: Flowdeck sends it, the server does not accept it`);
 			continue;
 		}
 		problems.push(...compare(doc, asObject(schema), asObject(their), path, direction));

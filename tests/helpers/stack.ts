@@ -53,10 +53,15 @@ export const testPrefect = () => setupPrefect(testApiUrl());
 
 export async function waitForFinalTree(runId: string, timeoutMs: number): Promise<RunTree> {
 	const prefect = testPrefect();
-	return waitFor(`run ${runId} and its descendants to finish`, async () => {
-		const tree = await loadRunTree(prefect, runId);
-		return treeIsFinal(tree) ? tree : undefined;
-	}, timeoutMs, 1000);
+	return waitFor(
+		`run ${runId} and its descendants to finish`,
+		async () => {
+			const tree = await loadRunTree(prefect, runId);
+			return treeIsFinal(tree) ? tree : undefined;
+		},
+		timeoutMs,
+		1000
+	);
 }
 
 /** Most intervals open at one instant. */

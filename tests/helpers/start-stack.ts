@@ -41,7 +41,13 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
 	// PostgreSQL runs as its own user (when we are root): it must be able to reach its data directory.
 	if (options.database === 'postgres') chmodSync(home, 0o755);
 	const apiUrl = `http://127.0.0.1:${await freePort()}/api`;
-	const cfg = parseConfig({ PREFECT_API_URL: apiUrl, FLOWDECK_CHILD_POLL_SECONDS: '1', PREFECT_WORKER_HEARTBEAT_SECONDS: '5', PREFECT_WORKER_QUERY_SECONDS: '1', PREFECT_WORKER_PREFETCH_SECONDS: '1' });
+	const cfg = parseConfig({
+		PREFECT_API_URL: apiUrl,
+		FLOWDECK_CHILD_POLL_SECONDS: '1',
+		PREFECT_WORKER_HEARTBEAT_SECONDS: '5',
+		PREFECT_WORKER_QUERY_SECONDS: '1',
+		PREFECT_WORKER_PREFETCH_SECONDS: '1'
+	});
 	const env = prefectProcessEnv(cfg);
 	const stops: Array<() => Promise<void>> = [];
 	const stop = async () => {

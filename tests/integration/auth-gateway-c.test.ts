@@ -137,8 +137,7 @@ describe('gateway shape (c): per-user sessions and live streams', () => {
 		await waitFor(`a snapshot on ${path}`, async () => connection.events.find((event) => event.event === 'snapshot'), 60_000, 50);
 		return connection;
 	}
-	const authExpired = (connection: SseConnection, what: string) =>
-		waitFor(`auth-expired on ${what}`, async () => connection.events.find((event) => event.event === 'auth-expired'), 60_000, 50);
+	const authExpired = (connection: SseConnection, what: string) => waitFor(`auth-expired on ${what}`, async () => connection.events.find((event) => event.event === 'auth-expired'), 60_000, 50);
 	const streamPaths = () => [`/runs/${runId}/events`, '/events', '/runs/events?state=RUNNING'];
 
 	it('signs in at the other path with the other field names; pages load with both cookies', async () => {

@@ -63,7 +63,7 @@ describe.each<ProxySetup>([
 		expect(page.body).toContain('data-testid="signed-in-user">alice<');
 	});
 
-	it('refuses a post from any other origin, the server\'s own address included', async () => {
+	it("refuses a post from any other origin, the server's own address included", async () => {
 		const browser = new Visitor(flowdeck.url, [], headers);
 		for (const other of [flowdeck.url, 'https://evil.example', origin.replace('https:', 'http:')]) {
 			const response = await browser.post('/login?/signIn', { username: 'alice', password: users.alice, next: '/' }, other);

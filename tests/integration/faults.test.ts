@@ -57,18 +57,28 @@ const isAlive = (pid: number) => {
 
 /** Waits until the run is Running in a process, and returns that process's pid. */
 async function runningPid(runId: string): Promise<number> {
-	return waitFor(`run ${runId} running in a process`, async () => {
-		const run = await prefect.flowRuns.get(runId);
-		const infrastructure = parseInfrastructurePid(run.infrastructure_pid);
-		return run.state_type === 'RUNNING' && infrastructure ? infrastructure.pid : undefined;
-	}, 120_000, 500);
+	return waitFor(
+		`run ${runId} running in a process`,
+		async () => {
+			const run = await prefect.flowRuns.get(runId);
+			const infrastructure = parseInfrastructurePid(run.infrastructure_pid);
+			return run.state_type === 'RUNNING' && infrastructure ? infrastructure.pid : undefined;
+		},
+		120_000,
+		500
+	);
 }
 
 const waitForState = (runId: string, accept: (run: FlowRun) => boolean, what: string, timeoutMs = 90_000) =>
-	waitFor(`run ${runId} ${what}`, async () => {
-		const run = await prefect.flowRuns.get(runId);
-		return accept(run) ? run : undefined;
-	}, timeoutMs, 500);
+	waitFor(
+		`run ${runId} ${what}`,
+		async () => {
+			const run = await prefect.flowRuns.get(runId);
+			return accept(run) ? run : undefined;
+		},
+		timeoutMs,
+		500
+	);
 
 const form = (fields: Record<string, string>) => {
 	const data = new FormData();
@@ -106,11 +116,16 @@ describe('faults', () => {
 		const pid = await runningPid(run.id);
 		const [name, pgid] = [...supervisor.groups()][0]!;
 		// The table's query task takes a slot of the shared `database` limit once it runs.
-		const holder = await waitFor('the query task holding a database slot', async () => {
-			const [task] = await prefect.taskRuns.filter({ flow_runs: { id: { any_: [run.id] } }, task_runs: { tags: { all_: ['database'] } }, limit: 1 });
-			const limit = await prefect.concurrencyLimits.get('database');
-			return task && limit.active_slots.includes(task.id) ? task.id : undefined;
-		}, 120_000, 500);
+		const holder = await waitFor(
+			'the query task holding a database slot',
+			async () => {
+				const [task] = await prefect.taskRuns.filter({ flow_runs: { id: { any_: [run.id] } }, task_runs: { tags: { all_: ['database'] } }, limit: 1 });
+				const limit = await prefect.concurrencyLimits.get('database');
+				return task && limit.active_slots.includes(task.id) ? task.id : undefined;
+			},
+			120_000,
+			500
+		);
 
 		process.kill(pgid, 'SIGKILL');
 
@@ -141,10 +156,15 @@ describe('faults', () => {
 
 		child.kill('SIGKILL');
 		await waitFor('the process to end', async () => (isAlive(child.pid!) ? undefined : true), 10_000, 100);
-		const [stale] = await waitFor('the run found stale', async () => {
-			const found = await staleRunsOfTree(prefect, run.id, 0);
-			return found.length ? found : undefined;
-		}, 30_000, 500);
+		const [stale] = await waitFor(
+			'the run found stale',
+			async () => {
+				const found = await staleRunsOfTree(prefect, run.id, 0);
+				return found.length ? found : undefined;
+			},
+			30_000,
+			500
+		);
 		expect(stale?.id).toBe(run.id);
 		expect(stale?.reason).toContain(`pid ${child.pid}`);
 		// Not stale while it has been quiet for less than the configured time.
@@ -163,10 +183,15 @@ describe('faults', () => {
 		const root = await prefect.deployments.createFlowRun(deploymentId, { parameters: { tables: 2, seconds: 2, fail_tables: [] } });
 		const pid = await runningPid(root.id);
 		// Wait until the fan-out has started its tables (they run on the shared workers).
-		await waitFor('the tables started', async () => {
-			const tree = await loadRunTree(prefect, root.id);
-			return tree.levels[1]?.length === 2 ? true : undefined;
-		}, 120_000, 500);
+		await waitFor(
+			'the tables started',
+			async () => {
+				const tree = await loadRunTree(prefect, root.id);
+				return tree.levels[1]?.length === 2 ? true : undefined;
+			},
+			120_000,
+			500
+		);
 
 		process.kill(pid, 'SIGKILL');
 		// Its worker is alive: it reports the orchestrator Crashed. The fan-out phase ran inside that process.
@@ -202,8 +227,7 @@ describe('faults', () => {
 		const flow = await prefect.flows.create('it-faults-leak');
 		const run = await prefect.flowRuns.create(flow.id, { name: `it-leak-${stamp}`, parameters: {}, tags: [] });
 		await prefect.flowRuns.setState(run.id, { type: 'RUNNING', name: 'Running' }, true);
-		const newTask = (key: string, type: string) =>
-			api<{ id: string }>('/task_runs/', 'POST', { flow_run_id: run.id, task_key: key, dynamic_key: '0', name: key, tags: [tag], state: { type } });
+		const newTask = (key: string, type: string) => api<{ id: string }>('/task_runs/', 'POST', { flow_run_id: run.id, task_key: key, dynamic_key: '0', name: key, tags: [tag], state: { type } });
 		const live = await newTask('live', 'RUNNING');
 		const done = await newTask('done', 'COMPLETED');
 		const vanished = crypto.randomUUID();

@@ -52,7 +52,7 @@ describe('last run at any data size', () => {
 		expect(ofDeployment.map((run) => run.id)).toEqual([oldDeploymentRun.id]);
 	});
 
-	it('shows the quiet flow\'s real last run on /flows, on whichever page it is', async () => {
+	it("shows the quiet flow's real last run on /flows, on whichever page it is", async () => {
 		const visitor = new Visitor(flowdeck.url);
 		for (let page = 1; page <= 100; page++) {
 			const response = await visitor.get(`/flows?page=${page}`);

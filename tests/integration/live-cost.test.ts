@@ -38,7 +38,7 @@ describe('live cost', () => {
 		return { page: pageCount, stream: proxy.count() - pageCount };
 	}
 
-	it('starts the dashboard\'s and a /runs view\'s first stream from what the page rendered', async () => {
+	it("starts the dashboard's and a /runs view's first stream from what the page rendered", async () => {
 		const dashboard = await streamAfterPage('/', '/events');
 		expect(dashboard.page).toBeGreaterThan(0);
 		expect(dashboard.stream).toBe(0);
@@ -48,7 +48,7 @@ describe('live cost', () => {
 		expect(runs.stream).toBe(0);
 	});
 
-	it('ends a finished run\'s stream after one round', async () => {
+	it("ends a finished run's stream after one round", async () => {
 		const prefect = testPrefect();
 		const flow = await prefect.flows.create('it-live-cost');
 		const run = await prefect.flowRuns.create(flow.id, { name: `finished-${randomUUID().slice(0, 8)}`, state: { type: 'COMPLETED', name: 'Completed' } });

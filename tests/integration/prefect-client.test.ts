@@ -31,7 +31,7 @@ describe('typed client against a real Prefect 2.13.7', () => {
 		expect(flows.map((flow) => flow.name)).toEqual(expect.arrayContaining([ORCHESTRATOR.flow, TABLE_CHILD.flow, TASK_PARALLEL.flow]));
 	});
 
-	it('maps unknown ids to not-found and bad filters to validation with Prefect\'s message', async () => {
+	it("maps unknown ids to not-found and bad filters to validation with Prefect's message", async () => {
 		expect(await kindOf(prefect.flowRuns.get('00000000-0000-0000-0000-000000000000'))).toBe('not-found');
 		expect(await kindOf(prefect.deployments.byName('no-such-flow', 'nope'))).toBe('not-found');
 		expect(await kindOf(prefect.flows.filter({ limit: 201 }))).toBe('validation');

@@ -28,7 +28,7 @@ describe('worker supervisor', () => {
 		try {
 			const online = async () => ((await prefect.workPools.workers('default-pool')).some((worker) => worker.name === name && worker.status === 'ONLINE') ? true : undefined);
 			await waitFor(`${name} online`, online, 60_000);
-			const [pid] = await waitFor('the worker process', async () => processesOf(name!)[0] !== undefined ? processesOf(name!) : undefined, 10_000);
+			const [pid] = await waitFor('the worker process', async () => (processesOf(name!)[0] !== undefined ? processesOf(name!) : undefined), 10_000);
 			process.kill(pid!, 'SIGKILL');
 			await waitFor('a restart', async () => (supervisor.restarts.get(name!) === 1 ? true : undefined), 30_000);
 			await waitFor('a new worker process', async () => (processesOf(name!).some((other) => other !== pid) ? true : undefined), 30_000);

@@ -6,11 +6,33 @@ describe('table artifacts', () => {
 	it('reads the three shapes Prefect stores (records, lists, columns) as text cells', () => {
 		expect(parseTable('[{"table": "table-001", "status": "completed"}, {"table": "table-002", "rows": 5}]')).toEqual({
 			columns: ['table', 'status', 'rows'],
-			rows: [['table-001', 'completed', ''], ['table-002', '', '5']],
+			rows: [
+				['table-001', 'completed', ''],
+				['table-002', '', '5']
+			],
 			total: 2
 		});
-		expect(parseTable([[1, null], [2, { a: 1 }]])).toEqual({ columns: ['1', '2'], rows: [['1', ''], ['2', '{"a":1}']], total: 2 });
-		expect(parseTable('{"name": ["a", "b"], "n": [1]}')).toEqual({ columns: ['name', 'n'], rows: [['a', '1'], ['b', '']], total: 2 });
+		expect(
+			parseTable([
+				[1, null],
+				[2, { a: 1 }]
+			])
+		).toEqual({
+			columns: ['1', '2'],
+			rows: [
+				['1', ''],
+				['2', '{"a":1}']
+			],
+			total: 2
+		});
+		expect(parseTable('{"name": ["a", "b"], "n": [1]}')).toEqual({
+			columns: ['name', 'n'],
+			rows: [
+				['a', '1'],
+				['b', '']
+			],
+			total: 2
+		});
 		expect(parseTable('not json')).toBeNull();
 	});
 
@@ -41,6 +63,9 @@ describe('markdown artifacts', () => {
 		const blocks = parseMarkdown('# Summary\n\n- **2** done\n- `x` *left*\n\n```\nraw <b>\n```\n\n> note\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n---');
 		expect(blocks.map((block) => block.kind)).toEqual(['heading', 'list', 'code', 'quote', 'table', 'rule']);
 		expect(blocks[2]).toEqual({ kind: 'code', text: 'raw <b>' });
-		expect(parseInline('**2** done')).toEqual([{ kind: 'strong', children: [{ kind: 'text', text: '2' }] }, { kind: 'text', text: ' done' }]);
+		expect(parseInline('**2** done')).toEqual([
+			{ kind: 'strong', children: [{ kind: 'text', text: '2' }] },
+			{ kind: 'text', text: ' done' }
+		]);
 	});
 });

@@ -21,7 +21,10 @@ const client = (extra: { csrfField?: string } = {}) =>
 	createWorkbenchClient({ loginUrl: LOGIN, logoutUrl: 'http://wb.test/sso/logout', usernameField: 'login', passwordField: 'secret', timeoutMs: 500, ...extra });
 
 async function failure(promise: Promise<unknown>): Promise<WorkbenchError> {
-	const error = await promise.then(() => undefined, (caught: unknown) => caught);
+	const error = await promise.then(
+		() => undefined,
+		(caught: unknown) => caught
+	);
 	expect(error).toBeInstanceOf(WorkbenchError);
 	return error as WorkbenchError;
 }
@@ -46,10 +49,12 @@ describe('workbench sign-in client', () => {
 	it('fetches the login form first and posts its CSRF token back with the form cookie', async () => {
 		let posted: { token: string | null; cookie: string | null } | undefined;
 		server.use(
-			http.get(LOGIN, () =>
-				new HttpResponse(`<form method="post"><input type="hidden" value="t&amp;42" name="_csrf"><input name="login"></form>`, {
-					headers: { 'content-type': 'text/html', 'set-cookie': 'csrf_cookie=c1; Path=/sso' }
-				})
+			http.get(
+				LOGIN,
+				() =>
+					new HttpResponse(`<form method="post"><input type="hidden" value="t&amp;42" name="_csrf"><input name="login"></form>`, {
+						headers: { 'content-type': 'text/html', 'set-cookie': 'csrf_cookie=c1; Path=/sso' }
+					})
 			),
 			http.post(LOGIN, async ({ request }) => {
 				posted = { token: new URLSearchParams(await request.text()).get('_csrf'), cookie: request.headers.get('cookie') };
@@ -125,9 +130,19 @@ describe('workbench sign-in client', () => {
 	});
 
 	it('lists the forms with their resolved action, method and field names', () => {
-		const forms = loginForms('<form method=POST action="../authenticate"><input name=login><input name=secret type=password><button>Go</button></form><form action="/search"><input name=q></form>', 'http://wb.test/sso/sign-in/page');
+		const forms = loginForms(
+			'<form method=POST action="../authenticate"><input name=login><input name=secret type=password><button>Go</button></form><form action="/search"><input name=q></form>',
+			'http://wb.test/sso/sign-in/page'
+		);
 		expect(forms).toEqual([
-			{ action: 'http://wb.test/sso/authenticate', method: 'post', fields: [{ name: 'login', type: 'text', value: '' }, { name: 'secret', type: 'password', value: '' }] },
+			{
+				action: 'http://wb.test/sso/authenticate',
+				method: 'post',
+				fields: [
+					{ name: 'login', type: 'text', value: '' },
+					{ name: 'secret', type: 'password', value: '' }
+				]
+			},
 			{ action: 'http://wb.test/search', method: 'get', fields: [{ name: 'q', type: 'text', value: '' }] }
 		]);
 	});
@@ -158,10 +173,13 @@ describe('service account', () => {
 	it('signs in again when its cookies have expired', async () => {
 		let clock = 0;
 		let signIns = 0;
-		const account = createServiceAccount(async () => {
-			signIns++;
-			return new Map([['sid', { name: 'sid', value: 'v', domain: 'wb.test', hostOnly: true, path: '/', secure: false, expiresAt: clock + 1000 }]]);
-		}, () => clock);
+		const account = createServiceAccount(
+			async () => {
+				signIns++;
+				return new Map([['sid', { name: 'sid', value: 'v', domain: 'wb.test', hostOnly: true, path: '/', secure: false, expiresAt: clock + 1000 }]]);
+			},
+			() => clock
+		);
 		await account.current();
 		clock = 999;
 		await account.current();
@@ -177,7 +195,10 @@ describe('service account', () => {
 			if (fail) throw new WorkbenchError('refused', 'the workbench at http://wb.test/sso/login refused the credentials (401)', 401);
 			return jarOf('ok');
 		});
-		const error = await account.current().then(() => undefined, (caught: unknown) => caught);
+		const error = await account.current().then(
+			() => undefined,
+			(caught: unknown) => caught
+		);
 		expect(error).toBeInstanceOf(PrefectError);
 		expect(error).toMatchObject({ kind: 'unauthorized', message: expect.stringContaining('service-account sign-in failed') });
 		fail = false;
@@ -187,7 +208,8 @@ describe('service account', () => {
 
 describe('sign-in page check (npm run test:auth)', () => {
 	const page = 'http://wb.test/sso/sign-in';
-	const html = '<!-- <form action="/old"><input name="user"><input name="pass" type="password"></form> --><form method="post" action="/sso/authenticate"><input name="login"><input name="secret" type="password"></form>';
+	const html =
+		'<!-- <form action="/old"><input name="user"><input name="pass" type="password"></form> --><form method="post" action="/sso/authenticate"><input name="login"><input name="secret" type="password"></form>';
 	const settings = { loginUrl: 'http://wb.test/sso/authenticate', usernameField: 'login', passwordField: 'secret' };
 
 	it('says the settings match the form', () => {
@@ -202,7 +224,10 @@ describe('sign-in page check (npm run test:auth)', () => {
 	});
 
 	it('names the real field names when the configured ones are not on the form', () => {
-		expect(checkLoginForm(html, page, { ...settings, usernameField: 'username' })).toMatchObject({ verdict: 'field-names', message: expect.stringContaining('has no field username (its fields: login, secret): set WORKBENCH_USERNAME_FIELD=login WORKBENCH_PASSWORD_FIELD=secret') });
+		expect(checkLoginForm(html, page, { ...settings, usernameField: 'username' })).toMatchObject({
+			verdict: 'field-names',
+			message: expect.stringContaining('has no field username (its fields: login, secret): set WORKBENCH_USERNAME_FIELD=login WORKBENCH_PASSWORD_FIELD=secret')
+		});
 	});
 
 	it('finds no form on a page without a password field', () => {

@@ -9,7 +9,9 @@ const request = (acceptEncoding?: string, method = 'GET') => new Request('http:/
 function decoded(body: ReadableStream<Uint8Array>, encoding: string) {
 	const decoder = encoding === 'br' ? createBrotliDecompress() : createGunzip();
 	const chunks: string[] = [];
-	Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>).pipe(decoder).on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+	Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>)
+		.pipe(decoder)
+		.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
 	return { text: () => chunks.join(''), done: new Promise((resolve) => decoder.on('end', resolve)) };
 }
 

@@ -126,7 +126,11 @@ describe('LiveHub', () => {
 		const first = subscriber();
 		const leave = hub.subscribe('run:1', () => feed, first.sub);
 		await clock.advance(0);
-		feed.script.push(() => change(1), () => change(2), () => change(3));
+		feed.script.push(
+			() => change(1),
+			() => change(2),
+			() => change(3)
+		);
 		await clock.advance(1000);
 		const lastSeen = first.events.at(-1)!.id;
 		leave();
@@ -180,10 +184,13 @@ describe('LiveHub', () => {
 		hub.subscribe('run:1', () => feed, other.sub);
 		hub.subscribe('run:1', () => feed, expired.sub); // the newest subscriber's client is used first
 		await clock.advance(0);
-		feed.script.push(() => {
-			expired.session.ended = 'workbench'; // what its credentials record when upstream refuses them
-			throw new PrefectError('unauthorized', 'not authorized (401)');
-		}, () => change(5));
+		feed.script.push(
+			() => {
+				expired.session.ended = 'workbench'; // what its credentials record when upstream refuses them
+				throw new PrefectError('unauthorized', 'not authorized (401)');
+			},
+			() => change(5)
+		);
 		await clock.advance(1000);
 		expect(expired.events.at(-1)).toMatchObject({ event: 'auth-expired', data: { ended: 'workbench' } });
 		expect(expired.closed()).toBe(true);
@@ -247,7 +254,10 @@ describe('LiveHub', () => {
 		const hub = new LiveHub({ clock, activeMs: 1000, idleMs: 5000 });
 		const feed = new ScriptedFeed();
 		hub.subscribe('run:1', () => feed, subscriber().sub);
-		feed.script.push(() => ({ events: [], activity: 'idle' }), () => ({ events: [], activity: 'idle' }));
+		feed.script.push(
+			() => ({ events: [], activity: 'idle' }),
+			() => ({ events: [], activity: 'idle' })
+		);
 		await clock.advance(0);
 		await clock.advance(4999);
 		expect(feed.ticks).toBe(1);
@@ -266,7 +276,7 @@ describe('LiveHub', () => {
 		const at: number[] = [];
 		for (let ms = 0, last = feed.ticks; ms < 20_000; ms += 250) {
 			await clock.advance(250);
-			if (feed.ticks !== last) at.push(ms + 250), (last = feed.ticks);
+			if (feed.ticks !== last) (at.push(ms + 250), (last = feed.ticks));
 		}
 		// Quiet ticks 1, 2 and 4 s apart, then 5 s (the idle pace caps it) to the change; then 1 s, 2 s again.
 		expect(at.slice(0, 6)).toEqual([1000, 3000, 7000, 12_000, 13_000, 15_000]);

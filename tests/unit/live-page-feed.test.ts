@@ -12,10 +12,26 @@ const prefect = {} as PrefectClient;
 
 function wireRun(id: string, state: StateType, extra: Partial<FlowRun> = {}): FlowRun {
 	return {
-		id, name: `run-${id}`, created: '2024-05-01T10:00:00Z', updated: '2024-05-01T10:00:00Z', flow_id: 'f1', deployment_id: null,
-		work_queue_name: null, parameters: {}, tags: [], parent_task_run_id: null, state_type: state, state_name: null, state: null,
-		run_count: 1, expected_start_time: '2024-05-01T10:00:00Z', start_time: '2024-05-01T10:00:01Z', end_time: null,
-		total_run_time: 0, estimated_run_time: 0, ...extra
+		id,
+		name: `run-${id}`,
+		created: '2024-05-01T10:00:00Z',
+		updated: '2024-05-01T10:00:00Z',
+		flow_id: 'f1',
+		deployment_id: null,
+		work_queue_name: null,
+		parameters: {},
+		tags: [],
+		parent_task_run_id: null,
+		state_type: state,
+		state_name: null,
+		state: null,
+		run_count: 1,
+		expected_start_time: '2024-05-01T10:00:00Z',
+		start_time: '2024-05-01T10:00:01Z',
+		end_time: null,
+		total_run_time: 0,
+		estimated_run_time: 0,
+		...extra
 	};
 }
 
@@ -37,7 +53,12 @@ function fakePrefect(runs: { current: FlowRun[] }) {
 
 describe('PageFeed', () => {
 	it('re-runs the loader each tick and sends the page only when its signature changed', async () => {
-		const pages = [{ n: 1, noise: 1 }, { n: 1, noise: 2 }, { n: 2, noise: 3 }, { n: 2, noise: 4 }];
+		const pages = [
+			{ n: 1, noise: 1 },
+			{ n: 1, noise: 2 },
+			{ n: 2, noise: 3 },
+			{ n: 2, noise: 4 }
+		];
 		let loads = 0;
 		const source: PageSource<{ n: number; noise: number }> = {
 			load: async () => pages[loads++]!,
@@ -71,7 +92,12 @@ describe('PageFeed', () => {
 			due.shift()!();
 			await new Promise((resolve) => setTimeout(resolve, 0));
 		}
-		expect(first.map((event) => [event.event, event.data])).toEqual([['snapshot', 1], ['page', 2], ['page', 3], ['page', 4]]);
+		expect(first.map((event) => [event.event, event.data])).toEqual([
+			['snapshot', 1],
+			['page', 2],
+			['page', 3],
+			['page', 4]
+		]);
 		expect(subscribe(first[2]!.id).map((event) => [event.event, event.data])).toEqual([['page', 4]]);
 		expect(subscribe(first[1]!.id).map((event) => [event.event, event.data])).toEqual([['snapshot', 4]]);
 	});
@@ -112,8 +138,14 @@ describe('dashboard feed', () => {
 	const run = (state: StateType, duration: number) => toRunView(wireRun('x', state, { total_run_time: duration }));
 	const dashboard = (at: string, byState: RunStats['byState'], heartbeat: string, duration = 5): Dashboard => ({
 		overview: {
-			apiUrl: 'http://prefect/api', reachable: true, version: '2.13.7', support: { level: 'supported', message: null }, error: null,
-			pools: [{ name: 'p', type: 'process', description: null, status: 'ready', concurrencyLimit: null, onlineWorkers: 1, queues: [], workers: [{ name: 'w', online: true, lastHeartbeat: heartbeat }] }]
+			apiUrl: 'http://prefect/api',
+			reachable: true,
+			version: '2.13.7',
+			support: { level: 'supported', message: null },
+			error: null,
+			pools: [
+				{ name: 'p', type: 'process', description: null, status: 'ready', concurrencyLimit: null, onlineWorkers: 1, queues: [], workers: [{ name: 'w', online: true, lastHeartbeat: heartbeat }] }
+			]
 		},
 		stats: { buckets: [{ start: at, end: at, counts: byState, late: 0 }], byState, total: Object.values(byState).reduce((a, b) => a + (b ?? 0), 0), late: 0 },
 		failures: [run('FAILED', duration)],

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeSchedule, formatDuration, levelName } from '#lib/format.ts';
-import {
-	namesOf,
-	toDurationPoints,
-	toHistoryBucketView,
-	toLogView,
-	toRunView,
-	toTaskRunView,
-	toWorkPoolView
-} from '#lib/prefect/models.ts';
+import { namesOf, toDurationPoints, toHistoryBucketView, toLogView, toRunView, toTaskRunView, toWorkPoolView } from '#lib/prefect/models.ts';
 import type { Deployment, Flow, FlowRun, TaskRun, WorkPool, WorkQueue } from '#lib/prefect/schemas.ts';
 
 const at = '2024-05-10T12:00:00+00:00';
@@ -115,7 +107,10 @@ describe('wire to view', () => {
 
 	it('names log levels and formats logs', () => {
 		expect([5, 10, 20, 25, 30, 40, 50].map(levelName)).toEqual(['NOTSET', 'DEBUG', 'INFO', 'INFO', 'WARNING', 'ERROR', 'CRITICAL']);
-		expect(toLogView({ id: 'l', created: at, name: 'prefect.flow_runs', level: 40, message: 'boom', timestamp: at, flow_run_id: 'r1', task_run_id: null })).toMatchObject({ level: 'ERROR', logger: 'prefect.flow_runs' });
+		expect(toLogView({ id: 'l', created: at, name: 'prefect.flow_runs', level: 40, message: 'boom', timestamp: at, flow_run_id: 'r1', task_run_id: null })).toMatchObject({
+			level: 'ERROR',
+			logger: 'prefect.flow_runs'
+		});
 	});
 
 	it('makes durations and schedules human', () => {

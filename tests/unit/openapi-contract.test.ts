@@ -56,10 +56,7 @@ describe('checkContract', () => {
 
 	it('names a body key or enum value the server would refuse', () => {
 		const problems = checkContract(doc, { method: 'post', path: '/things/filter', sends: z.object({ offset: z.number(), sort: z.enum(['X', 'Z']) }) });
-		expect(problems).toEqual([
-			'POST /things/filter offset: Flowdeck sends it, the server does not accept it',
-			'POST /things/filter sort: Flowdeck may send Z, which the server does not accept'
-		]);
+		expect(problems).toEqual(['POST /things/filter offset: Flowdeck sends it, the server does not accept it', 'POST /things/filter sort: Flowdeck may send Z, which the server does not accept']);
 	});
 });
 

@@ -12,8 +12,7 @@ beforeAll(() => server.listen({ onUnhandledFrame: 'error' } as never));
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
-const client = (extra: Partial<Parameters<typeof createPrefectClient>[0]> = {}) =>
-	createPrefectClient({ apiUrl: API, timeoutMs: 300, readRetries: 1, ...extra });
+const client = (extra: Partial<Parameters<typeof createPrefectClient>[0]> = {}) => createPrefectClient({ apiUrl: API, timeoutMs: 300, readRetries: 1, ...extra });
 
 async function failure(promise: Promise<unknown>): Promise<PrefectError> {
 	try {

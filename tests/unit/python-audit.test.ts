@@ -26,7 +26,10 @@ test('advisories are reported per release; accepted ones carry their reason, wit
 		'fetch',
 		releases({
 			'starlette 0.27.0': [{ id: 'GHSA-aaaa', aliases: ['CVE-2024-0001'], fixed_in: ['0.40.0'] }],
-			'jinja2 3.1.6': [{ id: 'GHSA-bbbb', aliases: [], fixed_in: ['3.1.7'] }, { id: 'GHSA-old', withdrawn: '2025-01-01' }]
+			'jinja2 3.1.6': [
+				{ id: 'GHSA-bbbb', aliases: [], fixed_in: ['3.1.7'] },
+				{ id: 'GHSA-old', withdrawn: '2025-01-01' }
+			]
 		})
 	);
 	const result = await auditLock({ concurrency: 4 });

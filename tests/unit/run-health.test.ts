@@ -10,9 +10,26 @@ const longAgo = '2026-01-01T11:00:00Z';
 
 function flowRun(id: string, state: StateType, extra: Partial<FlowRun> = {}): FlowRun {
 	return {
-		id, name: id, created: longAgo, updated: longAgo, flow_id: 'f', deployment_id: null, work_queue_name: null, parameters: {},
-		tags: [], parent_task_run_id: null, state_type: state, state_name: null, state: { type: state, name: null, timestamp: longAgo }, run_count: 1,
-		expected_start_time: null, start_time: null, end_time: null, total_run_time: 0, estimated_run_time: 0, ...extra
+		id,
+		name: id,
+		created: longAgo,
+		updated: longAgo,
+		flow_id: 'f',
+		deployment_id: null,
+		work_queue_name: null,
+		parameters: {},
+		tags: [],
+		parent_task_run_id: null,
+		state_type: state,
+		state_name: null,
+		state: { type: state, name: null, timestamp: longAgo },
+		run_count: 1,
+		expected_start_time: null,
+		start_time: null,
+		end_time: null,
+		total_run_time: 0,
+		estimated_run_time: 0,
+		...extra
 	};
 }
 
@@ -34,7 +51,10 @@ describe('runs no one executes', () => {
 	});
 
 	it('finds a run whose process is gone on this host, and not one whose process lives', async () => {
-		const runs = [flowRun('gone', 'RUNNING', { deployment_id: 'd', infrastructure_pid: dead, work_pool_name: 'p' }), flowRun('live', 'RUNNING', { deployment_id: 'd', infrastructure_pid: alive, work_pool_name: 'p' })];
+		const runs = [
+			flowRun('gone', 'RUNNING', { deployment_id: 'd', infrastructure_pid: dead, work_pool_name: 'p' }),
+			flowRun('live', 'RUNNING', { deployment_id: 'd', infrastructure_pid: alive, work_pool_name: 'p' })
+		];
 		const gone = await runsWithoutExecutor(fakePrefect({ online: true }), runs, { host: HOST });
 		expect([...gone.keys()]).toEqual(['gone']);
 		expect(gone.get('gone')).toContain('no longer exists');

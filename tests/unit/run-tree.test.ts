@@ -7,11 +7,31 @@ import { progressOf, summarizeTree, type TreeRow } from '#lib/runs/tree.ts';
 const etlNames = { flows: new Map([['table-flow', TABLE_CHILD.flow]]), deployments: new Map([['child', TABLE_CHILD.deployment]]) };
 
 function run(id: string, state: StateType | null, extra: Partial<FlowRun> = {}) {
-	return toRunView({
-		id, name: id, created: '', updated: '', flow_id: 'f', deployment_id: null, work_queue_name: null, parameters: {},
-		tags: [], parent_task_run_id: null, state_type: state, state_name: null, state: null, run_count: 0,
-		expected_start_time: null, start_time: null, end_time: null, total_run_time: 0, estimated_run_time: 0, ...extra
-	}, etlNames);
+	return toRunView(
+		{
+			id,
+			name: id,
+			created: '',
+			updated: '',
+			flow_id: 'f',
+			deployment_id: null,
+			work_queue_name: null,
+			parameters: {},
+			tags: [],
+			parent_task_run_id: null,
+			state_type: state,
+			state_name: null,
+			state: null,
+			run_count: 0,
+			expected_start_time: null,
+			start_time: null,
+			end_time: null,
+			total_run_time: 0,
+			estimated_run_time: 0,
+			...extra
+		},
+		etlNames
+	);
 }
 
 const root = run('root', 'RUNNING', { parameters: { tables: 5 } });
@@ -40,7 +60,7 @@ describe('run tree from rows', () => {
 		expect(fanout.leafStates).toEqual({ COMPLETED: 1, FAILED: 1, RUNNING: 1 });
 	});
 
-	it('calls fan-out units tables only for Flowdeck\'s ETL, runs for any other flow', () => {
+	it("calls fan-out units tables only for Flowdeck's ETL, runs for any other flow", () => {
 		expect(summarizeTree(root, [...phases, table('1', 'COMPLETED')]).progress.noun).toBe('tables');
 		const other = summarizeTree(root, [...phases, foreign('1', 'COMPLETED'), foreign('2', 'RUNNING')]);
 		expect(other.progress).toMatchObject({ noun: 'runs', total: 2, done: 1 });

@@ -41,7 +41,9 @@ test('a write whose connection was reset is sent again and succeeds', async () =
 });
 
 test('a run creation sent again carries the same idempotency key, so Prefect gives the same run', async () => {
-	const failure = await testPrefect().deployments.createFlowRun('d1', { parameters: { tables: 1 } }).catch((error: unknown) => error);
+	const failure = await testPrefect()
+		.deployments.createFlowRun('d1', { parameters: { tables: 1 } })
+		.catch((error: unknown) => error);
 	expect(failure).toBeInstanceOf(PrefectError);
 	expect((failure as PrefectError).kind).toBe('not-found'); // the second attempt's answer, not the reset
 	const sent = seen.filter((entry) => entry.path === '/api/deployments/d1/create_flow_run');

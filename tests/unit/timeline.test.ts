@@ -9,9 +9,29 @@ const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
 function run(id: string, fields: Partial<RunView> & { type: StateType; name?: string }): RunView {
 	const { type, name, ...rest } = fields;
 	return {
-		id, name: id, flowId: 'f', flowName: null, deploymentId: null, deploymentName: null, state: toStateView(type, name), stateMessage: null,
-		stateTimestamp: null, tags: [], parameters: {}, workPool: null, workQueue: null, infrastructurePid: null, isSubflow: true, runCount: 1,
-		expectedStart: null, start: null, end: null, durationSeconds: 0, created: at(0), parameterOverflow: null, ...rest
+		id,
+		name: id,
+		flowId: 'f',
+		flowName: null,
+		deploymentId: null,
+		deploymentName: null,
+		state: toStateView(type, name),
+		stateMessage: null,
+		stateTimestamp: null,
+		tags: [],
+		parameters: {},
+		workPool: null,
+		workQueue: null,
+		infrastructurePid: null,
+		isSubflow: true,
+		runCount: 1,
+		expectedStart: null,
+		start: null,
+		end: null,
+		durationSeconds: 0,
+		created: at(0),
+		parameterOverflow: null,
+		...rest
 	};
 }
 
@@ -59,7 +79,12 @@ describe('buildTimeline', () => {
 			{ run: early, parentId: 'phase' }
 		];
 		const timeline = buildTimeline(root, [], rows, [task('phase-task', { type: 'RUNNING', childRunId: 'phase', start: at(1) })], T0 + 10_000);
-		expect(timeline.rows.map((row) => [row.id, row.depth])).toEqual([['root', 0], ['phase', 1], ['table-1', 2], ['table-2', 2]]);
+		expect(timeline.rows.map((row) => [row.id, row.depth])).toEqual([
+			['root', 0],
+			['phase', 1],
+			['table-1', 2],
+			['table-2', 2]
+		]);
 		// Still Late: waiting for a worker until now.
 		expect(timeline.rows[3]).toMatchObject({ worker: 7, running: 0, open: true });
 		expect(timeline.rows[2]).toMatchObject({ worker: 2, running: 2, href: '/runs/table-1' });

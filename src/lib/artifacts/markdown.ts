@@ -6,11 +6,7 @@
  */
 
 export type Inline =
-	| { kind: 'text'; text: string }
-	| { kind: 'code'; text: string }
-	| { kind: 'strong'; children: Inline[] }
-	| { kind: 'em'; children: Inline[] }
-	| { kind: 'link'; href: string; children: Inline[] };
+	{ kind: 'text'; text: string } | { kind: 'code'; text: string } | { kind: 'strong'; children: Inline[] } | { kind: 'em'; children: Inline[] } | { kind: 'link'; href: string; children: Inline[] };
 
 export type Block =
 	| { kind: 'heading'; level: 1 | 2 | 3 | 4 | 5 | 6; content: Inline[] }

@@ -39,7 +39,11 @@ export function loginForms(html: string, pageUrl: string): LoginForm[] {
 		}
 		const fields = [...elements(element)]
 			.filter((field) => ['input', 'select', 'textarea', 'button'].includes(field.tagName) && attribute(field, 'name'))
-			.map((field) => ({ name: attribute(field, 'name')!, type: (attribute(field, 'type') ?? (field.tagName === 'input' ? 'text' : field.tagName)).toLowerCase(), value: attribute(field, 'value') ?? '' }));
+			.map((field) => ({
+				name: attribute(field, 'name')!,
+				type: (attribute(field, 'type') ?? (field.tagName === 'input' ? 'text' : field.tagName)).toLowerCase(),
+				value: attribute(field, 'value') ?? ''
+			}));
 		forms.push({ action, method: (attribute(element, 'method') ?? 'get').toLowerCase(), fields });
 	}
 	return forms;

@@ -16,10 +16,7 @@ const Sealed = z.object({
 	username: z.string(),
 	createdAt: z.number(),
 	upstream: z.array(
-		z.tuple([
-			z.string(),
-			z.object({ name: z.string(), value: z.string(), domain: z.string(), hostOnly: z.boolean(), path: z.string(), secure: z.boolean(), expiresAt: z.number().optional() })
-		])
+		z.tuple([z.string(), z.object({ name: z.string(), value: z.string(), domain: z.string(), hostOnly: z.boolean(), path: z.string(), secure: z.boolean(), expiresAt: z.number().optional() })])
 	)
 });
 
@@ -72,7 +69,11 @@ export function redisSessionBackend(url: string, secret: string): SessionBackend
 			return { username: parsed.data.username, createdAt: parsed.data.createdAt, lastSeenAt: Number(fields.seen), upstream };
 		},
 		async put(key, session, ttlMs) {
-			await redis.multi().hset(PREFIX + key, { sealed: seal(key, session), seen: String(session.lastSeenAt) }).pexpire(PREFIX + key, Math.max(1, Math.ceil(ttlMs))).exec();
+			await redis
+				.multi()
+				.hset(PREFIX + key, { sealed: seal(key, session), seen: String(session.lastSeenAt) })
+				.pexpire(PREFIX + key, Math.max(1, Math.ceil(ttlMs)))
+				.exec();
 		},
 		async touch(key, lastSeenAt, ttlMs) {
 			await redis.eval(TOUCH, 1, PREFIX + key, String(lastSeenAt), String(Math.max(1, Math.ceil(ttlMs))));

@@ -39,8 +39,7 @@ export type PrefectClient = ReturnType<typeof createPrefectClient>;
 
 export function createPrefectClient(connection: PrefectConnection) {
 	const request = createRequester(connection);
-	const read = <S extends z.ZodType>(path: string, schema: S, json?: unknown) =>
-		request(path, { method: json === undefined ? 'GET' : 'POST', json, schema, idempotent: true });
+	const read = <S extends z.ZodType>(path: string, schema: S, json?: unknown) => request(path, { method: json === undefined ? 'GET' : 'POST', json, schema, idempotent: true });
 	const pageAll = <S extends z.ZodType>(path: string, schema: S, body: Body, max: number) =>
 		readAllPages((page) => request(path, { method: 'POST', json: page, schema: z.array(schema), idempotent: true }), body, max);
 	const runsPage = (body: Body) => readFlowRuns(request, body);
@@ -63,8 +62,7 @@ export function createPrefectClient(connection: PrefectConnection) {
 			count: (body: Body = {}) => read('/deployments/count', z.number(), body),
 			filterAll: (body: Body, max = 10_000) => pageAll('/deployments/filter', Deployment, body, max),
 			get: (id: string) => read(`/deployments/${encodeURIComponent(id)}`, Deployment),
-			byName: (flowName: string, deploymentName: string) =>
-				read(`/deployments/name/${encodeURIComponent(flowName)}/${encodeURIComponent(deploymentName)}`, Deployment),
+			byName: (flowName: string, deploymentName: string) => read(`/deployments/name/${encodeURIComponent(flowName)}/${encodeURIComponent(deploymentName)}`, Deployment),
 			createFlowRun: (deploymentId: string, run: NewFlowRun) =>
 				request(`/deployments/${encodeURIComponent(deploymentId)}/create_flow_run`, {
 					method: 'POST',
@@ -72,25 +70,21 @@ export function createPrefectClient(connection: PrefectConnection) {
 					schema: FlowRun
 				}),
 			/** Turns the deployment's schedule on or off (Prefect 2.13.7: one endpoint each). */
-			setScheduleActive: (id: string, active: boolean) =>
-				request(`/deployments/${encodeURIComponent(id)}/${active ? 'set_schedule_active' : 'set_schedule_inactive'}`, { method: 'POST' })
+			setScheduleActive: (id: string, active: boolean) => request(`/deployments/${encodeURIComponent(id)}/${active ? 'set_schedule_active' : 'set_schedule_inactive'}`, { method: 'POST' })
 		},
 
 		flowRuns: {
 			filter: (body: FlowRunFilterBody = {}) => runsPage({ limit: PAGE_SIZE, ...FlowRunFilterBody.parse(body) }),
 			/** Every run matching, page by page (up to `max`). */
 			filterAll: (body: Omit<FlowRunFilterBody, 'limit' | 'offset'>, max = 10_000) => readAllPages(runsPage, FlowRunFilterBody.parse(body), max),
-			count: (body: Omit<FlowRunFilterBody, 'limit' | 'offset' | 'sort'> = {}) =>
-				read('/flow_runs/count', z.number(), FlowRunFilterBody.parse(body)),
+			count: (body: Omit<FlowRunFilterBody, 'limit' | 'offset' | 'sort'> = {}) => read('/flow_runs/count', z.number(), FlowRunFilterBody.parse(body)),
 			get: (id: string) => read(`/flow_runs/${encodeURIComponent(id)}`, FlowRun),
 			/** A flow run not tied to a deployment (what a flow called in-process creates). */
 			create: (flowId: string, run: Omit<NewFlowRun, 'state' | 'work_queue_name'> & { state?: NewState }) =>
 				request('/flow_runs/', { method: 'POST', json: { flow_id: flowId, ...run }, schema: FlowRun }),
 			/** Direct children (one level) of several parents at once. */
 			children: (parentIds: string[], criteria: FlowRunCriteria = {}, max = 10_000) =>
-				parentIds.length === 0 || max <= 0
-					? Promise.resolve([])
-					: readAllPages(runsPage, { flow_runs: { ...criteria, parent_flow_run_id: { any_: parentIds } }, sort: 'START_TIME_ASC' }, max),
+				parentIds.length === 0 || max <= 0 ? Promise.resolve([]) : readAllPages(runsPage, { flow_runs: { ...criteria, parent_flow_run_id: { any_: parentIds } }, sort: 'START_TIME_ASC' }, max),
 			setState: (id: string, state: NewState, force = false) =>
 				request(`/flow_runs/${encodeURIComponent(id)}/set_state`, {
 					method: 'POST',
@@ -106,24 +100,20 @@ export function createPrefectClient(connection: PrefectConnection) {
 			/** Light rows (state, timestamp, duration) of up to 1000 runs in one call: for charts. */
 			points: (body: FlowRunPointsBody) => read('/ui/flow_runs/history', z.array(FlowRunHistoryPoint), FlowRunPointsBody.parse(body)),
 			/** State history, oldest first. */
-			states: (id: string) =>
-				request('/flow_run_states/', { method: 'GET', searchParams: { flow_run_id: id }, schema: z.array(State), idempotent: true })
+			states: (id: string) => request('/flow_run_states/', { method: 'GET', searchParams: { flow_run_id: id }, schema: z.array(State), idempotent: true })
 		},
 
 		taskRuns: {
 			filter: (body: TaskRunFilterBody = {}) => read('/task_runs/filter', z.array(TaskRun), { limit: PAGE_SIZE, ...TaskRunFilterBody.parse(body) }),
-			filterAll: (body: Omit<TaskRunFilterBody, 'limit' | 'offset'>, max = 10_000) =>
-				pageAll('/task_runs/filter', TaskRun, TaskRunFilterBody.parse(body), max),
+			filterAll: (body: Omit<TaskRunFilterBody, 'limit' | 'offset'>, max = 10_000) => pageAll('/task_runs/filter', TaskRun, TaskRunFilterBody.parse(body), max),
 			count: (body: Omit<TaskRunFilterBody, 'limit' | 'offset' | 'sort'> = {}) => read('/task_runs/count', z.number(), TaskRunFilterBody.parse(body)),
 			get: (id: string) => read(`/task_runs/${encodeURIComponent(id)}`, TaskRun),
 			/** State history, oldest first. */
-			states: (id: string) =>
-				request('/task_run_states/', { method: 'GET', searchParams: { task_run_id: id }, schema: z.array(State), idempotent: true })
+			states: (id: string) => request('/task_run_states/', { method: 'GET', searchParams: { task_run_id: id }, schema: z.array(State), idempotent: true })
 		},
 
 		artifacts: {
-			filter: (body: ArtifactFilterBody = {}) =>
-				read('/artifacts/filter', z.array(Artifact), { limit: PAGE_SIZE, ...ArtifactFilterBody.parse(body) })
+			filter: (body: ArtifactFilterBody = {}) => read('/artifacts/filter', z.array(Artifact), { limit: PAGE_SIZE, ...ArtifactFilterBody.parse(body) })
 		},
 
 		logs: {
@@ -144,26 +134,22 @@ export function createPrefectClient(connection: PrefectConnection) {
 				}),
 			get: (name: string) => read(`/work_pools/${encodeURIComponent(name)}`, WorkPool),
 			filter: (body: Body = {}) => read('/work_pools/filter', z.array(WorkPool), { limit: PAGE_SIZE, ...body }),
-			update: (name: string, update: WorkPoolUpdate) =>
-				request(`/work_pools/${encodeURIComponent(name)}`, { method: 'PATCH', json: WorkPoolUpdate.parse(update) }),
+			update: (name: string, update: WorkPoolUpdate) => request(`/work_pools/${encodeURIComponent(name)}`, { method: 'PATCH', json: WorkPoolUpdate.parse(update) }),
 			updateQueue: (poolName: string, queueName: string, update: WorkQueueUpdate) =>
 				request(`/work_pools/${encodeURIComponent(poolName)}/queues/${encodeURIComponent(queueName)}`, {
 					method: 'PATCH',
 					json: WorkQueueUpdate.parse(update)
 				}),
-			workers: (poolName: string, body: Body = {}) =>
-				read(`/work_pools/${encodeURIComponent(poolName)}/workers/filter`, z.array(Worker), { limit: PAGE_SIZE, ...body })
+			workers: (poolName: string, body: Body = {}) => read(`/work_pools/${encodeURIComponent(poolName)}/workers/filter`, z.array(Worker), { limit: PAGE_SIZE, ...body })
 		},
 
 		concurrencyLimits: {
 			/** Creates or updates (Prefect upserts by tag). */
-			upsert: (tag: string, limit: number) =>
-				request('/concurrency_limits/', { method: 'POST', json: { tag, concurrency_limit: limit }, schema: ConcurrencyLimit }),
+			upsert: (tag: string, limit: number) => request('/concurrency_limits/', { method: 'POST', json: { tag, concurrency_limit: limit }, schema: ConcurrencyLimit }),
 			filter: (body: Body = {}) => read('/concurrency_limits/filter', z.array(ConcurrencyLimit), { limit: PAGE_SIZE, ...body }),
 			get: (tag: string) => read(`/concurrency_limits/tag/${encodeURIComponent(tag)}`, ConcurrencyLimit),
 			/** Frees every slot, or with `slots` makes exactly those task runs the holders. */
-			reset: (tag: string, slots?: string[]) =>
-				request(`/concurrency_limits/tag/${encodeURIComponent(tag)}/reset`, { method: 'POST', json: slots ? { slot_override: slots } : {} }),
+			reset: (tag: string, slots?: string[]) => request(`/concurrency_limits/tag/${encodeURIComponent(tag)}/reset`, { method: 'POST', json: slots ? { slot_override: slots } : {} }),
 			delete: (tag: string) => request(`/concurrency_limits/tag/${encodeURIComponent(tag)}`, { method: 'DELETE' })
 		}
 	};

@@ -1,13 +1,5 @@
 /** Every failure of a Prefect call is one of these kinds; pages and scripts turn them into messages. */
-export type PrefectErrorKind =
-	| 'unreachable'
-	| 'timeout'
-	| 'unauthorized'
-	| 'not-found'
-	| 'conflict'
-	| 'validation'
-	| 'upstream'
-	| 'malformed';
+export type PrefectErrorKind = 'unreachable' | 'timeout' | 'unauthorized' | 'not-found' | 'conflict' | 'validation' | 'upstream' | 'malformed';
 
 export class PrefectError extends Error {
 	override readonly name = 'PrefectError';

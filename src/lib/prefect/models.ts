@@ -1,20 +1,6 @@
 /** The UI's own types, and the one place wire types (schemas.ts) are mapped to them. */
 import { findInt64Overflow } from '#lib/json.ts';
-import type {
-	ConcurrencyLimit,
-	Deployment,
-	Flow,
-	FlowRun,
-	FlowRunHistoryPoint,
-	HistoryInterval,
-	Log,
-	State,
-	StateType,
-	TaskRun,
-	WorkPool,
-	WorkQueue,
-	Worker
-} from './schemas.ts';
+import type { ConcurrencyLimit, Deployment, Flow, FlowRun, FlowRunHistoryPoint, HistoryInterval, Log, State, StateType, TaskRun, WorkPool, WorkQueue, Worker } from './schemas.ts';
 import { describeSchedule, levelName } from '#lib/format.ts';
 
 export interface WorkerView {

@@ -219,7 +219,6 @@ export function createSharedReads(options: { ttlMs: number; maxEntries?: number;
 	};
 }
 
-
 function toPrefectError(error: unknown, label: string, where: string): PrefectError {
 	if (error instanceof PrefectError) return error;
 	if (isTimeoutError(error)) return new PrefectError('timeout', `${label}: Prefect at ${where} did not answer in time`);
@@ -266,9 +265,7 @@ function causeOf(error: Error): string {
 function explain(data: unknown): string | undefined {
 	const validation = ValidationErrorBody.safeParse(data);
 	if (validation.success && (validation.data.exception_message || validation.data.exception_detail)) {
-		const fields = (validation.data.exception_detail ?? [])
-			.map((item) => [item.loc?.join('.'), item.msg].filter(Boolean).join(': '))
-			.filter(Boolean);
+		const fields = (validation.data.exception_detail ?? []).map((item) => [item.loc?.join('.'), item.msg].filter(Boolean).join(': ')).filter(Boolean);
 		return [validation.data.exception_message, ...fields].filter(Boolean).join('; ');
 	}
 	const detail = DetailBody.safeParse(data);

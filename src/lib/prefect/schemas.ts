@@ -9,17 +9,7 @@ const id = z.string();
 const datetime = z.string();
 const nullableDatetime = datetime.nullable();
 
-export const stateTypes = [
-	'SCHEDULED',
-	'PENDING',
-	'RUNNING',
-	'COMPLETED',
-	'FAILED',
-	'CANCELLED',
-	'CRASHED',
-	'PAUSED',
-	'CANCELLING'
-] as const;
+export const stateTypes = ['SCHEDULED', 'PENDING', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED', 'PAUSED', 'CANCELLING'] as const;
 export const StateType = z.enum(stateTypes);
 export type StateType = z.infer<typeof StateType>;
 
@@ -100,7 +90,13 @@ export const TaskRun = z.object({
 	task_inputs: z.record(z.string(), z.array(z.object({ input_type: z.string(), id: z.string().optional(), name: z.string().optional() }).passthrough())).optional(),
 	/** Retries the task was declared with. */
 	empirical_policy: z
-		.object({ retries: z.number().nullable().optional(), retry_delay: z.union([z.number(), z.array(z.number())]).nullable().optional() })
+		.object({
+			retries: z.number().nullable().optional(),
+			retry_delay: z
+				.union([z.number(), z.array(z.number())])
+				.nullable()
+				.optional()
+		})
 		.partial()
 		.nullable()
 		.optional(),
@@ -237,9 +233,7 @@ export type Artifact = z.infer<typeof Artifact>;
 /** Prefect's 422 body. */
 export const ValidationErrorBody = z.object({
 	exception_message: z.string().optional(),
-	exception_detail: z
-		.array(z.object({ loc: z.array(z.union([z.string(), z.number()])).optional(), msg: z.string().optional() }))
-		.optional()
+	exception_detail: z.array(z.object({ loc: z.array(z.union([z.string(), z.number()])).optional(), msg: z.string().optional() })).optional()
 });
 /** Prefect's 404/409/403 body. */
 export const DetailBody = z.object({ detail: z.unknown() });
@@ -251,18 +245,33 @@ const operator = { operator: z.enum(['and_', 'or_']).optional() };
 export const FlowRunCriteria = z
 	.object({
 		...operator,
-		id: z.object({ any_: z.array(id).optional(), not_any_: z.array(id).optional() }).strict().optional(),
-		name: z.object({ any_: z.array(z.string()).optional(), like_: z.string().optional() }).strict().optional(),
-		tags: z.object({ all_: z.array(z.string()).optional(), is_null_: z.boolean().optional() }).strict().optional(),
+		id: z
+			.object({ any_: z.array(id).optional(), not_any_: z.array(id).optional() })
+			.strict()
+			.optional(),
+		name: z
+			.object({ any_: z.array(z.string()).optional(), like_: z.string().optional() })
+			.strict()
+			.optional(),
+		tags: z
+			.object({ all_: z.array(z.string()).optional(), is_null_: z.boolean().optional() })
+			.strict()
+			.optional(),
 		deployment_id: z
 			.object({ any_: z.array(id).optional(), is_null_: z.boolean().optional() })
 			.strict()
 			.optional(),
-		work_queue_name: z.object({ any_: z.array(z.string()) }).strict().optional(),
+		work_queue_name: z
+			.object({ any_: z.array(z.string()) })
+			.strict()
+			.optional(),
 		state: z
 			.object({
 				...operator,
-				type: z.object({ any_: z.array(StateType) }).strict().optional(),
+				type: z
+					.object({ any_: z.array(StateType) })
+					.strict()
+					.optional(),
 				name: anyOf.optional()
 			})
 			.strict()
@@ -275,11 +284,11 @@ export const FlowRunCriteria = z
 			})
 			.strict()
 			.optional(),
-		expected_start_time: z
-			.object({ before_: datetime.optional(), after_: datetime.optional() })
+		expected_start_time: z.object({ before_: datetime.optional(), after_: datetime.optional() }).strict().optional(),
+		parent_flow_run_id: z
+			.object({ any_: z.array(id) })
 			.strict()
 			.optional(),
-		parent_flow_run_id: z.object({ any_: z.array(id) }).strict().optional(),
 		parent_task_run_id: z
 			.object({ any_: z.array(id).optional(), is_null_: z.boolean().optional() })
 			.strict()
@@ -339,9 +348,15 @@ export const TaskRunFilterBody = z
 			.object({
 				id: anyOf.optional(),
 				name: z.object({ like_: z.string() }).strict().optional(),
-				state: z.object({ type: z.object({ any_: z.array(StateType) }).strict() }).strict().optional(),
+				state: z
+					.object({ type: z.object({ any_: z.array(StateType) }).strict() })
+					.strict()
+					.optional(),
 				subflow_runs: z.object({ exists_: z.boolean() }).strict().optional(),
-				tags: z.object({ all_: z.array(z.string()) }).strict().optional()
+				tags: z
+					.object({ all_: z.array(z.string()) })
+					.strict()
+					.optional()
 			})
 			.strict()
 			.optional(),
@@ -398,9 +413,7 @@ export const NewState = z
 	.strict();
 
 /** `PATCH /work_pools/{name}`: only what Flowdeck changes. */
-export const WorkPoolUpdate = z
-	.object({ is_paused: z.boolean().optional(), concurrency_limit: z.number().int().min(0).nullable().optional() })
-	.strict();
+export const WorkPoolUpdate = z.object({ is_paused: z.boolean().optional(), concurrency_limit: z.number().int().min(0).nullable().optional() }).strict();
 export type WorkPoolUpdate = z.infer<typeof WorkPoolUpdate>;
 /** `PATCH /work_pools/{name}/queues/{queue}`: same fields for a queue. */
 export const WorkQueueUpdate = WorkPoolUpdate;
@@ -411,7 +424,10 @@ export const ArtifactFilterBody = z
 		artifacts: z
 			.object({
 				flow_run_id: anyOf.optional(),
-				type: z.object({ any_: z.array(z.string()).optional(), not_any_: z.array(z.string()).optional() }).strict().optional()
+				type: z
+					.object({ any_: z.array(z.string()).optional(), not_any_: z.array(z.string()).optional() })
+					.strict()
+					.optional()
 			})
 			.strict()
 			.optional(),

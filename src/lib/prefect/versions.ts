@@ -7,10 +7,7 @@ export const TESTED_PREFECT_VERSIONS = ['2.13.7'] as const;
 /** The range Flowdeck supports, as people read it. */
 export const SUPPORTED_PREFECT_RANGE = '2.13.x';
 
-export type VersionSupport =
-	| { level: 'supported'; message: null }
-	| { level: 'untested'; message: string }
-	| { level: 'unsupported'; message: string };
+export type VersionSupport = { level: 'supported'; message: null } | { level: 'untested'; message: string } | { level: 'unsupported'; message: string };
 
 export function versionSupport(version: string): VersionSupport {
 	const match = /^(\d+)\.(\d+)\.(\d+)/.exec(version.trim());

@@ -77,7 +77,7 @@ const text = (value: string | null, max = 200): string | null => {
 	const trimmed = value?.trim() ?? '';
 	return trimmed ? trimmed.slice(0, max) : null;
 };
-const oneOf = <K extends string>(keys: readonly K[], value: string | null): K | null => (keys as readonly string[]).includes(value ?? '') ? (value as K) : null;
+const oneOf = <K extends string>(keys: readonly K[], value: string | null): K | null => ((keys as readonly string[]).includes(value ?? '') ? (value as K) : null);
 
 export function parseRunsQuery(params: URLSearchParams): RunsQuery {
 	const states = new Set(params.getAll('state').map((state) => state.toUpperCase()));

@@ -106,7 +106,11 @@ export function summarizeTree(root: RunView, rows: TreeRow[]): RunTreeSummary {
 		unit: fanOut.length ? 'fan-out runs' : 'subflow runs',
 		unitStates: countStates(unitTypes),
 		unitCount: units.length,
-		progress: progressOf(fanOut.map((run) => run.state.type), fanOut.length ? Math.max(tables ? declaredFanOut(root) : 0, fanOut.length) : 0, tables ? 'tables' : 'runs'),
+		progress: progressOf(
+			fanOut.map((run) => run.state.type),
+			fanOut.length ? Math.max(tables ? declaredFanOut(root) : 0, fanOut.length) : 0,
+			tables ? 'tables' : 'runs'
+		),
 		failedChildren: fanOut.filter((run) => isFailedState(run.state.type)).length
 	};
 }

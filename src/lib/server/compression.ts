@@ -31,9 +31,7 @@ export function chooseEncoding(acceptEncoding: string | null): Encoding | null {
 
 function compressor(encoding: Encoding) {
 	// Sync flush after every write; brotli at a quality meant for dynamic content (11, the default, is for static files).
-	return encoding === 'br'
-		? createBrotliCompress({ flush: constants.BROTLI_OPERATION_FLUSH, params: { [constants.BROTLI_PARAM_QUALITY]: 4 } })
-		: createGzip({ flush: constants.Z_SYNC_FLUSH });
+	return encoding === 'br' ? createBrotliCompress({ flush: constants.BROTLI_OPERATION_FLUSH, params: { [constants.BROTLI_PARAM_QUALITY]: 4 } }) : createGzip({ flush: constants.Z_SYNC_FLUSH });
 }
 
 /** `response` compressed for `request` when the browser accepts it and the body is worth it; otherwise as it is. */

@@ -53,7 +53,10 @@ async function judgeHolders(prefect: PrefectClient, slots: string[]): Promise<Ma
 /** The limits, then the task runs holding any slot (and their flow runs) in batched calls. */
 export async function loadConcurrency(prefect: PrefectClient): Promise<ConcurrencyRow[]> {
 	const limits = await prefect.concurrencyLimits.filter({});
-	const holders = await judgeHolders(prefect, limits.flatMap((limit) => limit.active_slots));
+	const holders = await judgeHolders(
+		prefect,
+		limits.flatMap((limit) => limit.active_slots)
+	);
 	return limits
 		.map((limit) => ({ limit: toConcurrencyLimitView(limit), holders: limit.active_slots.map((taskRunId) => holders.get(taskRunId)!) }))
 		.sort((a, b) => a.limit.tag.localeCompare(b.limit.tag));
@@ -76,7 +79,10 @@ export async function releaseLeakedSlots(prefect: PrefectClient, tag: string): P
 	if (released.length === 0) return { tag, released };
 	const current = await prefect.concurrencyLimits.get(tag);
 	const leakedIds = new Set(released.map((holder) => holder.taskRunId));
-	await prefect.concurrencyLimits.reset(tag, current.active_slots.filter((slot) => !leakedIds.has(slot)));
+	await prefect.concurrencyLimits.reset(
+		tag,
+		current.active_slots.filter((slot) => !leakedIds.has(slot))
+	);
 	return { tag, released };
 }
 

@@ -47,15 +47,15 @@ export async function loadDashboard(prefect: PrefectClient, now = new Date()): P
 	const since = new Date(now.getTime() - DASHBOARD_HOURS * 3_600_000).toISOString();
 	const data = (async () =>
 		Promise.all([
-		prefect.flowRuns.history({ history_start: since, history_end: now.toISOString(), history_interval_seconds: 3600 }),
-		prefect.flowRuns
-			.filter({ flow_runs: { state: { type: { any_: ['FAILED', 'CRASHED'] } }, expected_start_time: { after_: since } }, sort: 'END_TIME_DESC', limit: FAILURES })
-			.then(async (failed) => {
-				const names = await namesFor(prefect, failed);
-				return failed.map((run) => toRunView(run, names));
-			}),
-		loadFlowsTable(prefect, 1, now, DASHBOARD_FLOWS)
-	]))();
+			prefect.flowRuns.history({ history_start: since, history_end: now.toISOString(), history_interval_seconds: 3600 }),
+			prefect.flowRuns
+				.filter({ flow_runs: { state: { type: { any_: ['FAILED', 'CRASHED'] } }, expected_start_time: { after_: since } }, sort: 'END_TIME_DESC', limit: FAILURES })
+				.then(async (failed) => {
+					const names = await namesFor(prefect, failed);
+					return failed.map((run) => toRunView(run, names));
+				}),
+			loadFlowsTable(prefect, 1, now, DASHBOARD_FLOWS)
+		]))();
 	data.catch(() => undefined); // awaited below only when the server is reachable
 	const overview = await loadOverview(prefect);
 	if (!overview.reachable) return { overview, stats: null, failures: [], flows: null };

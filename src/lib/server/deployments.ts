@@ -22,10 +22,7 @@ export interface DeploymentsTable extends PageOf {
  * each deployment's last run (one light query per row, bounded in flight): exact at any number of runs.
  */
 export async function loadDeployments(prefect: PrefectClient, page = 1, now = new Date(), size = LIST_PAGE_SIZE): Promise<DeploymentsTable> {
-	const [deployments, total] = await Promise.all([
-		prefect.deployments.filter({ sort: 'NAME_ASC', limit: size, offset: (page - 1) * size }),
-		prefect.deployments.count()
-	]);
+	const [deployments, total] = await Promise.all([prefect.deployments.filter({ sort: 'NAME_ASC', limit: size, offset: (page - 1) * size }), prefect.deployments.count()]);
 	const flowIds = [...new Set(deployments.map((deployment) => deployment.flow_id))];
 	const [flows, lastRuns] = await Promise.all([
 		flowIds.length ? prefect.flows.filter({ flows: { id: { any_: flowIds } } }) : [],
@@ -89,15 +86,12 @@ export async function loadDeploymentPage(prefect: PrefectClient, id: string, fro
 export async function setSchedule(prefect: PrefectClient, id: string, form: FormData, url: URL) {
 	const active = form.get('active');
 	if (active !== 'yes' && active !== 'no') return fail(400, { message: 'Say whether the schedule should be active (yes or no).' });
-	if (active === 'no' && !isConfirmed(form))
-		return confirmStep(form, url, 'Pause the schedule? Prefect deletes the runs its scheduler already created for this deployment.', 'Pause schedule');
+	if (active === 'no' && !isConfirmed(form)) return confirmStep(form, url, 'Pause the schedule? Prefect deletes the runs its scheduler already created for this deployment.', 'Pause schedule');
 	return asFormFailure(async () => {
 		await prefect.deployments.setScheduleActive(id, active === 'yes');
 		return {
 			message:
-				active === 'yes'
-					? 'Schedule resumed: Prefect schedules new runs again.'
-					: 'Schedule paused: Prefect schedules no new runs and deleted the ones it had scheduled (runs scheduled by hand stay).'
+				active === 'yes' ? 'Schedule resumed: Prefect schedules new runs again.' : 'Schedule paused: Prefect schedules no new runs and deleted the ones it had scheduled (runs scheduled by hand stay).'
 		};
 	});
 }

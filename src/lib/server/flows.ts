@@ -1,16 +1,6 @@
 /** /flows and /flows/[id]: every flow with its recent run states; one flow's deployments, duration trend and runs. */
 import type { PrefectClient } from '#lib/prefect/client.ts';
-import {
-	namesOf,
-	toDeploymentView,
-	toDurationPoints,
-	toFlowView,
-	toRunView,
-	type DeploymentView,
-	type DurationPointView,
-	type FlowView,
-	type RunView
-} from '#lib/prefect/models.ts';
+import { namesOf, toDeploymentView, toDurationPoints, toFlowView, toRunView, type DeploymentView, type DurationPointView, type FlowView, type RunView } from '#lib/prefect/models.ts';
 import { finalStateTypes } from '#lib/prefect/states.ts';
 import { LIST_PAGE_SIZE, latestRuns, mapBounded, pagesOf, type PageOf, type RecentRun } from './lookups.ts';
 

@@ -26,9 +26,7 @@ export function hostName(header: string | null): string | undefined {
 
 export function isAllowedHost(host: string | undefined, allowed: readonly string[]): boolean {
 	if (!host) return false;
-	return allowed.some(
-		(entry) => entry === '*' || entry.replace(/\.$/, '') === host || (entry.startsWith('.') && (host.endsWith(entry) || host === entry.slice(1)))
-	);
+	return allowed.some((entry) => entry === '*' || entry.replace(/\.$/, '') === host || (entry.startsWith('.') && (host.endsWith(entry) || host === entry.slice(1))));
 }
 
 /**
@@ -46,8 +44,7 @@ const formTypes = /^(application\/x-www-form-urlencoded|multipart\/form-data)\s*
 /** Why a form action's body is refused, or undefined when it parses as a form. Reads a copy: the action reads it again. */
 export async function formBodyProblem(request: Request): Promise<string | undefined> {
 	const type = request.headers.get('content-type') ?? '';
-	if (!formTypes.test(type))
-		return `Flowdeck's forms send application/x-www-form-urlencoded or multipart/form-data, not ${type.split(';')[0]?.trim() || 'a body without a content type'}.`;
+	if (!formTypes.test(type)) return `Flowdeck's forms send application/x-www-form-urlencoded or multipart/form-data, not ${type.split(';')[0]?.trim() || 'a body without a content type'}.`;
 	try {
 		await request.clone().formData();
 		return undefined;
@@ -56,16 +53,12 @@ export async function formBodyProblem(request: Request): Promise<string | undefi
 	}
 }
 
-const refuse = (status: number, message: string) =>
-	new Response(`${message}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' } });
+const refuse = (status: number, message: string) => new Response(`${message}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' } });
 
 export const checkRequest: Handle = async ({ event, resolve }) => {
 	const cfg = config();
 	if (!isAllowedHost(hostName(requestedHost(cfg, event.request.headers)), allowedHosts(cfg))) {
-		return refuse(
-			400,
-			'This Flowdeck does not answer to the host name in this request. An administrator can allow it with FLOWDECK_ALLOWED_HOSTS (docs/authentication.md).'
-		);
+		return refuse(400, 'This Flowdeck does not answer to the host name in this request. An administrator can allow it with FLOWDECK_ALLOWED_HOSTS (docs/authentication.md).');
 	}
 	// Every POST in Flowdeck is a form action (there are no other POST endpoints).
 	if (event.request.method === 'POST') {

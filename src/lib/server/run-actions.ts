@@ -87,7 +87,9 @@ export const MAX_MARK_MESSAGE = 500;
  * form message.
  */
 export async function markRunAs(prefect: PrefectClient, id: string, form: FormData) {
-	const state = String(form.get('state') ?? '').trim().toUpperCase();
+	const state = String(form.get('state') ?? '')
+		.trim()
+		.toUpperCase();
 	const message = String(form.get('message') ?? '').trim();
 	if (!(MARKABLE_STATES as readonly string[]).includes(state)) return fail(400, { message: `Choose a state to mark the run as: ${MARKABLE_STATES.join(', ')}.` });
 	if (message.length > MAX_MARK_MESSAGE) return fail(400, { message: `The message can be at most ${MAX_MARK_MESSAGE} characters.` });
@@ -166,8 +168,7 @@ export async function resumeRun(prefect: PrefectClient, id: string): Promise<{ m
 }
 
 /** Failed, crashed or cancelled, from a deployment: what a retry in place applies to. */
-export const canRetryInPlace = (run: Pick<FlowRun, 'state_type' | 'deployment_id'>): boolean =>
-	run.deployment_id !== null && isRetryableState(run.state_type);
+export const canRetryInPlace = (run: Pick<FlowRun, 'state_type' | 'deployment_id'>): boolean => run.deployment_id !== null && isRetryableState(run.state_type);
 
 /**
  * As Prefect's UI "Retry": the same run goes back to Scheduled "AwaitingRetry" and a worker runs it again, so it
@@ -181,7 +182,11 @@ function retryState(): NewState {
 export async function retryInPlace(prefect: PrefectClient, id: string): Promise<{ message: string } | { error: string }> {
 	const run = await prefect.flowRuns.get(id);
 	if (!canRetryInPlace(run))
-		return { error: run.deployment_id ? `The run is ${run.state_name ?? run.state_type}: only a failed, crashed or cancelled run can be retried.` : 'This run has no deployment (it ran inside its parent), so no worker can retry it.' };
+		return {
+			error: run.deployment_id
+				? `The run is ${run.state_name ?? run.state_type}: only a failed, crashed or cancelled run can be retried.`
+				: 'This run has no deployment (it ran inside its parent), so no worker can retry it.'
+		};
 	const result = await prefect.flowRuns.setState(id, retryState());
 	if (result.status !== 'ACCEPT') return { error: `Prefect refused the retry: ${result.details?.reason ?? result.status}.` };
 	return { message: 'Retrying in place: the run is AwaitingRetry until a worker picks it up.' };
@@ -216,8 +221,7 @@ export async function deleteRuns(prefect: PrefectClient, ids: string[]): Promise
 	return { deleted, missing: ids.length - deleted };
 }
 
-export const describeDelete = (outcome: DeleteOutcome): string =>
-	`Deleted ${plural(outcome.deleted, 'run')}${outcome.missing ? `; ${outcome.missing} already gone` : ''}.`;
+export const describeDelete = (outcome: DeleteOutcome): string => `Deleted ${plural(outcome.deleted, 'run')}${outcome.missing ? `; ${outcome.missing} already gone` : ''}.`;
 
 // ---- every run of a /runs view ----
 
@@ -244,7 +248,15 @@ export async function actOnView(prefect: PrefectClient, verb: BulkVerb, query: R
 	const runs = await runsOfView(prefect, query, now);
 	const bound = runs.length >= BULK_MAX ? ` Only the first ${BULK_MAX} runs of the view were acted on: run it again for the rest.` : '';
 	if (verb === 'cancel') return describeCancel(await cancelFlowRuns(prefect, runs)) + bound;
-	if (verb === 'delete') return describeDelete(await deleteRuns(prefect, runs.map((run) => run.id))) + bound;
+	if (verb === 'delete')
+		return (
+			describeDelete(
+				await deleteRuns(
+					prefect,
+					runs.map((run) => run.id)
+				)
+			) + bound
+		);
 	return (await retryRuns(prefect, runs)) + bound;
 }
 

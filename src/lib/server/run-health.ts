@@ -53,7 +53,12 @@ async function poolsWithoutWorkers(prefect: PrefectClient, pools: string[]): Pro
 		pools.map(async (pool) => {
 			const workers = await prefect.workPools.workers(pool).catch(() => null);
 			if (workers === null || workers.some((worker) => worker.status === 'ONLINE')) return; // unknown or alive
-			const newest = workers.map((worker) => worker.last_heartbeat_time).filter((time): time is string => Boolean(time)).sort().pop() ?? null;
+			const newest =
+				workers
+					.map((worker) => worker.last_heartbeat_time)
+					.filter((time): time is string => Boolean(time))
+					.sort()
+					.pop() ?? null;
 			silent.set(pool, newest);
 		})
 	);

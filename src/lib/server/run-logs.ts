@@ -66,10 +66,7 @@ async function collect(slice: AsyncGenerator<Log[]>): Promise<Log[][]> {
 
 /** Time bounds splitting the run's lines into slices of about SLICE_LINES (from the first and last stamps). */
 async function sliceBounds(prefect: PrefectClient, criteria: LogCriteria, lines: number): Promise<Array<[string | null, string | null]>> {
-	const [first, last] = await Promise.all([
-		prefect.logs.filter({ logs: criteria, sort: 'TIMESTAMP_ASC', limit: 1 }),
-		prefect.logs.filter({ logs: criteria, sort: 'TIMESTAMP_DESC', limit: 1 })
-	]);
+	const [first, last] = await Promise.all([prefect.logs.filter({ logs: criteria, sort: 'TIMESTAMP_ASC', limit: 1 }), prefect.logs.filter({ logs: criteria, sort: 'TIMESTAMP_DESC', limit: 1 })]);
 	const slices = Math.min(64, Math.ceil(lines / SLICE_LINES));
 	if (!first[0] || !last[0] || slices <= 1) return [[null, null]];
 	const start = Date.parse(first[0].timestamp);

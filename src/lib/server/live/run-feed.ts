@@ -50,7 +50,16 @@ export class RunFeed implements Feed<RunFeedEvents, RunSnapshot> {
 	}
 
 	async tick(prefect: PrefectClient): Promise<FeedTick<RunFeedEvents>> {
-		const { tree, names, run, rows, summary, taskRuns, logs: newLines, artifacts } = await readRun(prefect, this.runId, {
+		const {
+			tree,
+			names,
+			run,
+			rows,
+			summary,
+			taskRuns,
+			logs: newLines,
+			artifacts
+		} = await readRun(prefect, this.runId, {
 			names: this.names,
 			logs: (read) => this.logs.read(prefect, logCriteria(read, this.level)),
 			artifacts: (read) => this.readArtifacts(prefect, read)
