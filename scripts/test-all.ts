@@ -22,7 +22,8 @@ const options = {
 
 const spec = {
 	command: 'npm test',
-	summary: 'Run every test: svelte-check and the formatting check, unit, command-line, pytest and the Python lock audit, then integration and browser tests on a real stack; the last line counts them all.',
+	summary:
+		'Run every test: svelte-check and the formatting check, unit, command-line, pytest and the Python lock audit, then integration and browser tests on a real stack; the last line counts them all.',
 	notes: ['Exit 0 only when nothing failed: a suite that does not load or a part whose runner fails counts as failed.'],
 	options,
 	positionals: { name: 'FILE', description: 'test files to narrow the part given with --only' },
