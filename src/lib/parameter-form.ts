@@ -92,8 +92,10 @@ function kindOf(schema: Schema, root: Schema, initial: unknown): Pick<ParameterF
 }
 
 /** The text an input shows for a value. */
-export function formatValue(field: Pick<ParameterField, 'kind'>, value: unknown): string {
+export function formatValue(field: Pick<ParameterField, 'kind'>, value: unknown, options: { explicit?: boolean } = {}): string {
 	if (value === undefined || value === null) return '';
+	// An empty field means "the deployment's default": a value copied from a run (`explicit`) must not read as that.
+	if (options.explicit && Array.isArray(value) && value.length === 0 && field.kind === 'array') return '[]';
 	switch (field.kind) {
 		case 'boolean':
 		case 'tristate':

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fieldsFromSchema, parameterSchema, readField, readTriggerForm, type ParameterField } from '#lib/parameter-form.ts';
+import { fieldsFromSchema, formatValue, parameterSchema, readField, readTriggerForm, type ParameterField } from '#lib/parameter-form.ts';
 
 /** The shape Prefect 2.13.7 (pydantic v1) gives a flow's parameters, with an enum and a model behind $refs. */
 const schema = {
@@ -52,6 +52,12 @@ describe('schema to form', () => {
 		expect(field('fail_tables')).toMatchObject({ initial: '', itemKind: 'integer' });
 		expect(field('dry_run').initial).toBe('false');
 		expect(field('label')).toMatchObject({ required: true, maxLength: 5 });
+	});
+
+	it('writes an empty list copied from a run as [] (an empty field would mean the default), and reads it back as []', () => {
+		expect(formatValue(field('fail_tables'), [])).toBe('');
+		expect(formatValue(field('fail_tables'), [], { explicit: true })).toBe('[]');
+		expect(readField(field('fail_tables'), '[]')).toEqual({ value: [] });
 	});
 
 	it('returns no fields for a missing or odd schema', () => {

@@ -73,7 +73,9 @@ export async function loadDeploymentPage(prefect: PrefectClient, id: string, fro
 					id: source.id,
 					name: source.name,
 					// Only the parameters the run had: the others keep the deployment's defaults.
-					values: Object.fromEntries(fields.filter((field) => field.name in source.parameters).map((field) => [`param.${field.name}`, formatValue(field, source.parameters[field.name])]))
+					values: Object.fromEntries(
+						fields.filter((field) => field.name in source.parameters).map((field) => [`param.${field.name}`, formatValue(field, source.parameters[field.name], { explicit: true })])
+					)
 				}
 			: null
 	};
