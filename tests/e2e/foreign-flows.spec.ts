@@ -78,7 +78,8 @@ test('a depth-5 subflow tree is shown whole, and its deepest run logs in the tai
 	const { nested } = await fixtureRuns();
 	await waitForFinalTree(nested.id, RUN_MS);
 	await openLive(page, `/runs/${nested.id}`);
-	for (const level of [1, 2, 3, 4, 5]) await expect(page.getByRole('link', { name: `nest-${level}`, exact: true })).toBeVisible();
+	const subflows = page.getByRole('list', { name: 'Subflow runs', exact: true });
+	for (const level of [1, 2, 3, 4, 5]) await expect(subflows.getByRole('link', { name: `nest-${level}`, exact: true })).toBeVisible();
 	await expect(page.getByTestId('log-line').filter({ hasText: 'nest-5 reached' })).toHaveCount(1);
 	const text = await (await page.request.get(`/runs/${nested.id}/logs`)).text();
 	expect(text).toContain('nest-5 reached');
@@ -196,8 +197,9 @@ test('the dashboard counts Paused and Cancelling runs, and /runs filters Late on
 	await expect(page.getByTestId('stat-cancelling')).toBeVisible();
 	await expect(page.getByTestId('stat-late').getByRole('link')).toHaveAttribute('href', /state=LATE/);
 	await openLive(page, '/runs');
-	await page.getByRole('checkbox', { name: 'Late' }).check();
+	const late = page.getByTestId('runs-filter').getByRole('checkbox', { name: 'Late', exact: true });
+	await late.check();
 	await page.getByTestId('runs-filter').getByRole('button', { name: 'Apply' }).click();
 	await expect(page).toHaveURL(/state=LATE/);
-	await expect(page.getByRole('checkbox', { name: 'Late' })).toBeChecked();
+	await expect(late).toBeChecked();
 });

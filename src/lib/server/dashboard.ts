@@ -3,7 +3,7 @@ import type { PrefectClient } from '#lib/prefect/client.ts';
 import { toHistoryBucketView, toRunView, type HistoryBucketView, type RunView } from '#lib/prefect/models.ts';
 import type { StateType } from '#lib/prefect/schemas.ts';
 import { loadFlowsTable, type FlowsTable } from './flows.ts';
-import { namesFor } from './lookups.ts';
+import { namesFor, readMoment } from './lookups.ts';
 import { loadOverview, type Overview } from './overview.ts';
 
 export interface RunStats {
@@ -43,7 +43,7 @@ export function statsOf(buckets: HistoryBucketView[]): RunStats {
  * counts, the late runs and the chart); the latest failures (then their names); the first page of flows. An
  * unreachable server ends there, shown on the page; a failure after the server answered is an error page.
  */
-export async function loadDashboard(prefect: PrefectClient, now = new Date()): Promise<Dashboard> {
+export async function loadDashboard(prefect: PrefectClient, now = readMoment()): Promise<Dashboard> {
 	const since = new Date(now.getTime() - DASHBOARD_HOURS * 3_600_000).toISOString();
 	const data = (async () =>
 		Promise.all([

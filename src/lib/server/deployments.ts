@@ -5,7 +5,7 @@ import { namesOf, toDeploymentView, toRunView, type DeploymentView, type RunView
 import { fieldsFromSchema, formatValue, parameterSchema, readTriggerForm, submittedOf, type ParameterField } from '#lib/parameter-form.ts';
 import { isUuid } from '#lib/runs/query.ts';
 import { asFormFailure } from './form-actions.ts';
-import { LIST_PAGE_SIZE, latestRuns, mapBounded, pagesOf, type PageOf, type RecentRun } from './lookups.ts';
+import { LIST_PAGE_SIZE, latestRuns, mapBounded, pagesOf, readMoment, type PageOf, type RecentRun } from './lookups.ts';
 import { confirmStep, isConfirmed } from './run-actions.ts';
 
 export interface DeploymentRow {
@@ -21,7 +21,7 @@ export interface DeploymentsTable extends PageOf {
  * One page of deployments by name. In parallel: the page and the count; then the flows' names (one call) and
  * each deployment's last run (one light query per row, bounded in flight): exact at any number of runs.
  */
-export async function loadDeployments(prefect: PrefectClient, page = 1, now = new Date(), size = LIST_PAGE_SIZE): Promise<DeploymentsTable> {
+export async function loadDeployments(prefect: PrefectClient, page = 1, now = readMoment(), size = LIST_PAGE_SIZE): Promise<DeploymentsTable> {
 	const [deployments, total] = await Promise.all([prefect.deployments.filter({ sort: 'NAME_ASC', limit: size, offset: (page - 1) * size }), prefect.deployments.count()]);
 	const flowIds = [...new Set(deployments.map((deployment) => deployment.flow_id))];
 	const [flows, lastRuns] = await Promise.all([

@@ -2,7 +2,7 @@
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { namesOf, toDeploymentView, toDurationPoints, toFlowView, toRunView, type DeploymentView, type DurationPointView, type FlowView, type RunView } from '#lib/prefect/models.ts';
 import { finalStateTypes } from '#lib/prefect/states.ts';
-import { LIST_PAGE_SIZE, latestRuns, mapBounded, pagesOf, type PageOf, type RecentRun } from './lookups.ts';
+import { LIST_PAGE_SIZE, latestRuns, mapBounded, pagesOf, readMoment, type PageOf, type RecentRun } from './lookups.ts';
 
 export interface FlowRow {
 	flow: FlowView;
@@ -23,7 +23,7 @@ const DOTS = 10;
  * only, their deployments (one call) and each flow's latest runs (one light query per row, bounded in flight):
  * exact at any number of runs, and the cost follows the page, not the data.
  */
-export async function loadFlowsTable(prefect: PrefectClient, page = 1, now = new Date(), size = LIST_PAGE_SIZE): Promise<FlowsTable> {
+export async function loadFlowsTable(prefect: PrefectClient, page = 1, now = readMoment(), size = LIST_PAGE_SIZE): Promise<FlowsTable> {
 	const [flows, total] = await Promise.all([prefect.flows.filter({ sort: 'NAME_ASC', limit: size, offset: (page - 1) * size }), prefect.flows.count()]);
 	const ids = flows.map((flow) => flow.id);
 	const [deployments, recent] = await Promise.all([

@@ -27,6 +27,14 @@ export interface RecentRun {
 	at: string | null;
 }
 
+/**
+ * The moment a page's reads are made for, to the whole second (rounded up): loads within the same second then send
+ * identical queries, which the request path makes once and shares between them (prefect/request.ts).
+ */
+export function readMoment(at = new Date()): Date {
+	return new Date(Math.ceil(at.getTime() / 1000) * 1000);
+}
+
 /** Rows per page of the flows and deployments tables (and the flows of the dashboard). */
 export const LIST_PAGE_SIZE = 25;
 /** Runs read at once per row: each row makes one small query, so a page never makes more than this many in flight. */
