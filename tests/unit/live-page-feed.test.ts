@@ -7,32 +7,13 @@ import { defaultRunsQuery, parseRunsQuery } from '#lib/runs/query.ts';
 import type { Dashboard, RunStats } from '#lib/server/dashboard.ts';
 import { LiveHub, type Clock, type LiveEvent } from '#lib/server/live/hub.ts';
 import { dashboardSource, PageFeed, runsSource, runsStreamKey, type PageSource } from '#lib/server/live/page-feed.ts';
+import { wireRun } from '../helpers/wire-run.ts';
 
 const prefect = {} as PrefectClient;
 
-function wireRun(id: string, state: StateType, extra: Partial<FlowRun> = {}): FlowRun {
-	return {
-		id,
-		name: `run-${id}`,
-		created: '2024-05-01T10:00:00Z',
-		updated: '2024-05-01T10:00:00Z',
-		flow_id: 'f1',
-		deployment_id: null,
-		work_queue_name: null,
-		parameters: {},
-		tags: [],
-		parent_task_run_id: null,
-		state_type: state,
-		state_name: null,
-		state: null,
-		run_count: 1,
-		expected_start_time: '2024-05-01T10:00:00Z',
-		start_time: '2024-05-01T10:00:01Z',
-		end_time: null,
-		total_run_time: 0,
-		estimated_run_time: 0,
-		...extra
-	};
+function pageRun(id: string, state: StateType, extra: Partial<FlowRun> = {}): FlowRun {
+	const at = '2024-05-01T10:00:00Z';
+	return wireRun(id, state, { name: `run-${id}`, created: at, updated: at, flow_id: 'f1', run_count: 1, expected_start_time: at, start_time: '2024-05-01T10:00:01Z', ...extra });
 }
 
 /** Just what loadRunsPage asks Prefect, answering from `runs` as it is at each call; counts the rounds. */
@@ -112,21 +93,21 @@ describe('runs list feed', () => {
 	});
 
 	it('sends a new run and a state change, not a running duration; polls fast while a run is under way', async () => {
-		const runs = { current: [wireRun('a', 'SCHEDULED')] };
+		const runs = { current: [pageRun('a', 'SCHEDULED')] };
 		const { client, calls } = fakePrefect(runs);
 		const feed = new PageFeed(runsSource(query));
 		expect(await feed.tick(client)).toEqual({ events: [], activity: 'idle' });
 
-		runs.current = [wireRun('b', 'RUNNING', { estimated_run_time: 1 }), wireRun('a', 'SCHEDULED')];
+		runs.current = [pageRun('b', 'RUNNING', { estimated_run_time: 1 }), pageRun('a', 'SCHEDULED')];
 		const added = await feed.tick(client);
 		expect(added.activity).toBe('active');
 		expect(added.events.map((event) => event.event)).toEqual(['page']);
 		expect((added.events[0]!.data as { rows: Array<{ run: { id: string } }> }).rows.map((row) => row.run.id)).toEqual(['b', 'a']);
 
-		runs.current = [wireRun('b', 'RUNNING', { estimated_run_time: 2 }), wireRun('a', 'SCHEDULED')];
+		runs.current = [pageRun('b', 'RUNNING', { estimated_run_time: 2 }), pageRun('a', 'SCHEDULED')];
 		expect(await feed.tick(client)).toEqual({ events: [], activity: 'active' });
 
-		runs.current = [wireRun('b', 'COMPLETED', { estimated_run_time: 3, end_time: '2024-05-01T10:00:04Z' }), wireRun('a', 'CANCELLED')];
+		runs.current = [pageRun('b', 'COMPLETED', { estimated_run_time: 3, end_time: '2024-05-01T10:00:04Z' }), pageRun('a', 'CANCELLED')];
 		const finished = await feed.tick(client);
 		expect(finished.activity).toBe('idle');
 		expect(finished.events).toHaveLength(1);
@@ -135,7 +116,7 @@ describe('runs list feed', () => {
 });
 
 describe('dashboard feed', () => {
-	const run = (state: StateType, duration: number) => toRunView(wireRun('x', state, { total_run_time: duration }));
+	const run = (state: StateType, duration: number) => toRunView(pageRun('x', state, { total_run_time: duration }));
 	const dashboard = (at: string, byState: RunStats['byState'], heartbeat: string, duration = 5): Dashboard => ({
 		overview: {
 			apiUrl: 'http://prefect/api',

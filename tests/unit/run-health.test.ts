@@ -3,34 +3,14 @@ import type { PrefectClient } from '#lib/prefect/client.ts';
 import type { FlowRun, StateType } from '#lib/prefect/schemas.ts';
 import { cancelStateFor, markRunAs } from '#lib/server/run-actions.ts';
 import { findStaleRuns, parseInfrastructurePid, runsWithoutExecutor } from '#lib/server/run-health.ts';
+import { wireRun } from '../helpers/wire-run.ts';
 
 const HOST = 'this-host';
 const NOW = Date.parse('2026-01-01T12:00:00Z');
 const longAgo = '2026-01-01T11:00:00Z';
 
 function flowRun(id: string, state: StateType, extra: Partial<FlowRun> = {}): FlowRun {
-	return {
-		id,
-		name: id,
-		created: longAgo,
-		updated: longAgo,
-		flow_id: 'f',
-		deployment_id: null,
-		work_queue_name: null,
-		parameters: {},
-		tags: [],
-		parent_task_run_id: null,
-		state_type: state,
-		state_name: null,
-		state: { type: state, name: null, timestamp: longAgo },
-		run_count: 1,
-		expected_start_time: null,
-		start_time: null,
-		end_time: null,
-		total_run_time: 0,
-		estimated_run_time: 0,
-		...extra
-	};
+	return wireRun(id, state, { created: longAgo, updated: longAgo, state: { type: state, name: null, timestamp: longAgo }, run_count: 1, ...extra });
 }
 
 /** Just what run-health reads: the pool's workers and a run's newest log. */

@@ -3,35 +3,12 @@ import { toRunView } from '#lib/prefect/models.ts';
 import type { FlowRun, StateType } from '#lib/prefect/schemas.ts';
 import { TABLE_CHILD } from '#lib/deployment-names.ts';
 import { progressOf, summarizeTree, type TreeRow } from '#lib/runs/tree.ts';
+import { wireRun } from '../helpers/wire-run.ts';
 
 const etlNames = { flows: new Map([['table-flow', TABLE_CHILD.flow]]), deployments: new Map([['child', TABLE_CHILD.deployment]]) };
 
 function run(id: string, state: StateType | null, extra: Partial<FlowRun> = {}) {
-	return toRunView(
-		{
-			id,
-			name: id,
-			created: '',
-			updated: '',
-			flow_id: 'f',
-			deployment_id: null,
-			work_queue_name: null,
-			parameters: {},
-			tags: [],
-			parent_task_run_id: null,
-			state_type: state,
-			state_name: null,
-			state: null,
-			run_count: 0,
-			expected_start_time: null,
-			start_time: null,
-			end_time: null,
-			total_run_time: 0,
-			estimated_run_time: 0,
-			...extra
-		},
-		etlNames
-	);
+	return toRunView(wireRun(id, state, extra), etlNames);
 }
 
 const root = run('root', 'RUNNING', { parameters: { tables: 5 } });
