@@ -19,7 +19,8 @@ import type { Log, LogFilterBody } from '#lib/prefect/schemas.ts';
 type LogCriteria = NonNullable<LogFilterBody['logs']>;
 
 /** The smallest look-back, and how much more than the largest lateness seen it keeps. */
-const MIN_LOOKBACK_MS = 10_000;
+// Worker lines ("Process … exited") can be stored well over 10 s after their timestamp on a busy machine.
+const MIN_LOOKBACK_MS = 30_000;
 const LATENESS_FACTOR = 2;
 /** Lines read per tick at most: a burst is read over several ticks, the cursor resuming where it stopped. */
 const MAX_LINES_PER_READ = 5000;
