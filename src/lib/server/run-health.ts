@@ -12,17 +12,9 @@ import { hostname } from 'node:os';
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import type { FlowRun } from '#lib/prefect/schemas.ts';
 import { isActiveState, isFinalState } from '#lib/prefect/states.ts';
+import type { StaleRun } from '#lib/runs/stale.ts';
 import { mapBounded } from './lookups.ts';
-import { loadRunTree } from './run-tree.ts';
-
-export interface StaleRun {
-	id: string;
-	name: string;
-	/** Why no one will finish it, in words for the page. */
-	reason: string;
-	/** The last state change or log line. */
-	quietSince: string;
-}
+import { loadRunTree, type RunTree } from './run-tree.ts';
 
 export interface HealthOptions extends GoneOptions {
 	staleAfterMs: number;
@@ -158,7 +150,12 @@ export async function findStaleRuns(prefect: PrefectClient, runs: FlowRun[], opt
 
 /** The stale runs of a run page: the run and its descendants, judged with the processes they run in. */
 export async function staleRunsOfTree(prefect: PrefectClient, rootId: string, staleAfterMs: number): Promise<StaleRun[]> {
-	const tree = await loadRunTree(prefect, rootId, { withLinks: true });
+	return staleRunsIn(prefect, await loadRunTree(prefect, rootId, { withLinks: true }), staleAfterMs);
+}
+
+/** The stale runs of a tree already read (with its parent links): what the run's live feed re-checks. */
+export async function staleRunsIn(prefect: PrefectClient, tree: RunTree, staleAfterMs: number): Promise<StaleRun[]> {
+	if (![tree.root, ...tree.levels.flat()].some((run) => isActiveState(run.state_type))) return [];
 	const ancestors = await processAncestors(prefect, tree.root);
 	const inTree = new Set([tree.root.id, ...tree.levels.flat().map((run) => run.id)]);
 	const stale = await findStaleRuns(prefect, [tree.root, ...tree.levels.flat(), ...ancestors.runs], {
