@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import type { FlowRun } from '#lib/prefect/schemas.ts';
 import { isActiveState, isFinalState } from '#lib/prefect/states.ts';
-import { loadRunTree } from './run-tree.ts';
+import { loadRunTree, type RunTree } from './run-tree.ts';
 
 export interface StaleRun {
 	id: string;
@@ -151,9 +151,9 @@ export async function findStaleRuns(prefect: PrefectClient, runs: FlowRun[], opt
 	return stale.filter((run): run is StaleRun => run !== null);
 }
 
-/** The stale runs of a run page: the run and its descendants, judged with the processes they run in. */
-export async function staleRunsOfTree(prefect: PrefectClient, rootId: string, staleAfterMs: number): Promise<StaleRun[]> {
-	const tree = await loadRunTree(prefect, rootId, { withLinks: true });
+/** The stale runs of a run page: the run and its descendants (`loaded`: the page's own read of the tree), judged with the processes they run in. */
+export async function staleRunsOfTree(prefect: PrefectClient, rootId: string, staleAfterMs: number, loaded?: RunTree): Promise<StaleRun[]> {
+	const tree = loaded ?? (await loadRunTree(prefect, rootId, { withLinks: true }));
 	const ancestors = await processAncestors(prefect, tree.root);
 	const inTree = new Set([tree.root.id, ...tree.levels.flat().map((run) => run.id)]);
 	const stale = await findStaleRuns(prefect, [tree.root, ...tree.levels.flat(), ...ancestors.runs], {
