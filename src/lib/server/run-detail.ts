@@ -81,21 +81,21 @@ export async function resolveParts(parts: RunParts): Promise<RunParts<'value'>> 
 /**
  * Reads the run page: returns once the header is read, with the parts still on their way. Rounds: the run and
  * its state history; then the names of its flow and deployment and its parent (the header), and in parallel the
- * tree level by level, then the names of the descendants, the log tail and the artifacts. The page's task runs
- * are read from the start, in parallel with everything.
+ * page's task runs and the tree level by level, then the names of the descendants, the log tail and the artifacts.
  */
 export async function loadRunPage(prefect: PrefectClient, id: string, options: { level?: number; taskQuery?: TaskQuery; staleAfterMs: number }): Promise<RunPageRead> {
 	const level = options.level ?? 0;
 	const taskQuery = options.taskQuery ?? defaultTaskQuery;
 	const rootRead = prefect.flowRuns.get(id);
 	const statesRead = prefect.flowRuns.states(id);
-	const tasksRead = loadTaskRunsPage(prefect, id, taskQuery);
-	// Reads that start before the header is awaited must not reject unobserved when the run is unknown.
-	for (const started of [statesRead, tasksRead]) started.catch(() => undefined);
+	// Started before the header is awaited: it must not reject unobserved when the run is unknown.
+	statesRead.catch(() => undefined);
 	const root = await rootRead;
 	const rootNames = namesFor(prefect, [root]);
+	// The parts' reads start once the run is known to exist (on a busy Prefect they would slow the header's).
+	const tasksRead = loadTaskRunsPage(prefect, id, taskQuery);
 	const treeRead = loadRunTree(prefect, id, { withLinks: true, root });
-	treeRead.catch(() => undefined);
+	for (const started of [tasksRead, treeRead]) started.catch(() => undefined);
 	const [names, parentRunId, states] = await Promise.all([rootNames, parentRunOf(prefect, root), statesRead]);
 	const run = toRunView(root, names);
 
