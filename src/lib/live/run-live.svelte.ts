@@ -10,7 +10,7 @@ import { summarizeTree, type RunTreeSummary, type TreeRow } from '#lib/runs/tree
 import { isDefaultTaskQuery, TASK_PAGE_SIZE } from '#lib/runs/task-query.ts';
 import type { RunArtifacts } from '#lib/artifacts/artifacts.ts';
 import type { LogTail, RunHeaderData, RunParts, RunTasksPart } from '#lib/server/run-detail.ts';
-import type { StaleRun } from '#lib/server/run-health.ts';
+import type { StaleRun } from '#lib/runs/stale.ts';
 import type { RunEvents, RunSnapshot, UpstreamStatus } from '#lib/live-events.ts';
 import { openLiveStream, type LiveStatus } from './stream.ts';
 
@@ -36,6 +36,7 @@ export class RunLive {
 	tasks: RunTasksPart | null = $state(null);
 	logs: LogTail | null = $state(null);
 	artifacts: RunArtifacts | null = $state(null);
+	/** Runs of the tree no one executes: from the page's part, then as the stream re-judges them. */
 	stale: StaleRun[] = $state([]);
 	/** Parts that could not be read, with why. */
 	failed: Partial<Record<RunPartName, string>> = $state({});
@@ -100,6 +101,7 @@ export class RunLive {
 					tasks: (change) => this.applyTasks(change.changed),
 					logs: (change) => this.addLogs(change.lines),
 					artifacts: (artifacts) => (this.artifacts = artifacts),
+					stale: (stale) => (this.stale = stale),
 					upstream: (upstream) => (this.upstream = upstream)
 				},
 				(status) => (this.status = status)
@@ -122,6 +124,7 @@ export class RunLive {
 		this.setRows(snapshot.rows);
 		this.applyTasks(snapshot.taskRuns);
 		this.artifacts = snapshot.artifacts;
+		this.stale = snapshot.stale;
 		this.applyRun(snapshot.run);
 		this.addLogs(snapshot.logs);
 	}

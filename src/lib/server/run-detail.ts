@@ -16,7 +16,8 @@ import { defaultTaskQuery, isDefaultTaskQuery, type TaskQuery } from '#lib/runs/
 import { summarizeTree, type TreeRow } from '#lib/runs/tree.ts';
 import { namesFor } from './lookups.ts';
 import { loadArtifacts, logCriteria, type RenderedRun, type RunRead } from './run-read.ts';
-import { staleRunsOfTree, type StaleRun } from './run-health.ts';
+import type { StaleRun } from '#lib/runs/stale.ts';
+import { staleRunsIn } from './run-health.ts';
 import { loadRunTree, runRows, type RunTree } from './run-tree.ts';
 import { loadTaskRunsPage, type TaskRunsPage } from './task-runs.ts';
 
@@ -106,12 +107,14 @@ export async function loadRunPage(prefect: PrefectClient, id: string, options: {
 	const tasks = tasksRead.then(({ tasks: taskRuns, query, total, pages }): RunTasksPart => ({ taskRuns, taskPage: { query, total, pages } }));
 	const logs = rawLogs.then((lines): LogTail => ({ level, logs: lines.map(toLogView), truncated: lines.length === LOG_TAIL }));
 	// Staleness is a hint: if it cannot be judged now the page still shows the run.
-	const stale = treeRead.then((loaded) => staleRunsOfTree(prefect, id, options.staleAfterMs, loaded)).catch((): StaleRun[] => []);
-	const read = Promise.all([named, tree, tasks, rawLogs, artifacts]).then(([{ tree: loaded, names: all }, { rows }, page, lines, found]): RenderedRun => ({
+	const stale = treeRead.then((loaded) => staleRunsIn(prefect, loaded, options.staleAfterMs)).catch((): StaleRun[] => []);
+	const read = Promise.all([named, tree, tasks, rawLogs, artifacts, stale]).then(([{ tree: loaded, names: all }, { rows }, page, lines, found, staleRuns]): RenderedRun => ({
 		read: runRead(loaded, all, rows, isDefaultTaskQuery(taskQuery) ? page.taskRuns : [], lines, found),
 		lines,
 		lineLimit: LOG_TAIL,
-		level
+		level,
+		stale: staleRuns,
+		readAt: Date.now()
 	}));
 	for (const part of [tree, tasks, logs, artifacts, read]) part.catch(() => undefined);
 	return {

@@ -8,6 +8,7 @@ import { toArtifactView, type RunArtifacts } from '#lib/artifacts/artifacts.ts';
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { toLogView, toRunView, toTaskRunView, type LogView, type NameLookup, type RunView, type TaskRunView } from '#lib/prefect/models.ts';
 import type { Log } from '#lib/prefect/schemas.ts';
+import type { StaleRun } from '#lib/runs/stale.ts';
 import { summarizeTree, type RunTreeSummary, type TreeRow } from '#lib/runs/tree.ts';
 import { namesFor } from './lookups.ts';
 import { logCriteriaOf } from './run-logs.ts';
@@ -58,6 +59,9 @@ export interface RenderedRun {
 	lineLimit: number;
 	/** The log level they were read at. */
 	level: number;
+	/** The tree's stale runs as the page judged them, and when (Date.now()): the feed re-judges them from then on. */
+	stale: StaleRun[];
+	readAt: number;
 }
 
 export interface RunReadOptions {

@@ -14,7 +14,10 @@ import type { ChildrenChange, LevelCounts, RunFeedEvents, RunSnapshot } from '#l
 import { isFinalState } from '#lib/prefect/states.ts';
 import { countStates } from '#lib/runs/tree.ts';
 import { stringifyJson } from '#lib/json.ts';
+import type { StaleRun } from '#lib/runs/stale.ts';
+import { config } from '../config.ts';
 import { LogCursor } from '../log-cursor.ts';
+import { staleRunsIn } from '../run-health.ts';
 import { loadArtifacts, logCriteria, readRun, type RenderedRun } from '../run-read.ts';
 import { treeIsActive, treeIsFinal, type RunTree } from '../run-tree.ts';
 import type { Activity, Feed, FeedTick } from './hub.ts';
@@ -23,6 +26,8 @@ import type { Activity, Feed, FeedTick } from './hub.ts';
 export const SNAPSHOT_LOG_LINES = 500;
 /** How long after the end lines may still arrive: the worker's last lines, plus Prefect's 2 s log batches. */
 const LATE_LINES_MS = 12_000;
+/** How often a feed re-judges which runs of its tree are stale at most: twice per threshold, and at least this often. */
+const STALE_CHECK_MAX_MS = 30_000;
 
 const signature = (view: { durationSeconds: number }) => stringifyJson(withoutDuration(view));
 
@@ -46,6 +51,8 @@ export class RunFeed implements Feed<RunFeedEvents, RunSnapshot> {
 	private levelSizes: number[] = [];
 	/** The page's read this feed starts from, taken by the first tick. */
 	private rendered: Promise<RenderedRun> | undefined;
+	private stale: StaleRun[] = [];
+	private staleCheckedAt = -Infinity;
 
 	/** `rendered`: what the page that opens this stream just read (its first tick takes it instead of reading). */
 	constructor(runId: string, level = 0, rendered?: Promise<RenderedRun>) {
@@ -79,8 +86,10 @@ export class RunFeed implements Feed<RunFeedEvents, RunSnapshot> {
 		}));
 		this.names = names;
 		this.levelSizes = tree.levels.map((level) => level.length);
+		const previousStale = this.stale;
+		await this.checkStale(prefect, tree);
 		const previousLogs = this.current?.logs ?? [];
-		this.current = { run, rows, tree: summary, taskRuns, logs: [...previousLogs, ...newLines].slice(-SNAPSHOT_LOG_LINES), artifacts };
+		this.current = { run, rows, tree: summary, taskRuns, logs: [...previousLogs, ...newLines].slice(-SNAPSHOT_LOG_LINES), artifacts, stale: this.stale };
 
 		const events: FeedTick<RunFeedEvents>['events'] = [];
 		if (updateSignature(this.rowSignatures, run.id, signature(run))) events.push({ event: 'run', data: run });
@@ -94,6 +103,7 @@ export class RunFeed implements Feed<RunFeedEvents, RunSnapshot> {
 			this.artifactsSignature = artifactsSignature;
 			events.push({ event: 'artifacts', data: artifacts });
 		}
+		if (stringifyJson(this.stale) !== stringifyJson(previousStale)) events.push({ event: 'stale', data: this.stale });
 		return { events, activity: this.activity(tree) };
 	}
 
@@ -109,7 +119,24 @@ export class RunFeed implements Feed<RunFeedEvents, RunSnapshot> {
 		this.logs.start(rendered.lines, rendered.lineLimit);
 		this.artifacts = rendered.read.artifacts;
 		this.finalRuns = [rendered.read.tree.root, ...rendered.read.tree.levels.flat()].filter((one) => isFinalState(one.state_type)).length;
+		this.stale = rendered.stale;
+		this.staleCheckedAt = rendered.readAt;
 		return rendered.read;
+	}
+
+	/**
+	 * Re-judges the tree's stale runs at a slow pace while a run of it is under way (none once all are final).
+	 * Staleness is a hint: when it cannot be judged now the last answer stays.
+	 */
+	private async checkStale(prefect: PrefectClient, tree: RunTree): Promise<void> {
+		if (treeIsFinal(tree)) {
+			this.stale = [];
+			return;
+		}
+		const staleAfterMs = config().FLOWDECK_STALE_AFTER_SECONDS * 1000;
+		if (Date.now() - this.staleCheckedAt < Math.min(STALE_CHECK_MAX_MS, staleAfterMs / 2)) return;
+		this.staleCheckedAt = Date.now();
+		this.stale = await staleRunsIn(prefect, tree, staleAfterMs).catch(() => this.stale);
 	}
 
 	/** Read again only when a run of the tree has ended since the last read: runs write their artifacts as they finish. */
