@@ -21,7 +21,13 @@ const spec = {
 		"Benchmarks against a real Prefect 2.13.7 and the built UI, each with its baseline in the same run (docs/performance.md). sse: upstream requests with 1/100/500 streams (shared poller vs one per stream), memory per stream, event latency. load: many people browsing with many streams open, Prefect on PostgreSQL, shared reads off vs on. pages: Flowdeck vs Prefect's own UI per view on a seeded data set (time to content, bytes, requests). etl: the distributed ETL (12 tables x 2 s, 3 workers, limit 3) vs its ideal and the PoC's design.",
 	options,
 	positionals: { name: 'BENCHMARK', description: 'sse, load, pages or etl' },
-	examples: ['npm run bench -- sse', 'npm run bench -- load --users 50 --streams 200 --seconds 60', 'npm run bench -- pages --rounds 3', 'npm run bench -- pages --views runs,run-children', 'npm run bench -- etl']
+	examples: [
+		'npm run bench -- sse',
+		'npm run bench -- load --users 50 --streams 200 --seconds 60',
+		'npm run bench -- pages --rounds 3',
+		'npm run bench -- pages --views runs,run-children',
+		'npm run bench -- etl'
+	]
 } satisfies CliSpec<typeof options>;
 
 const benchmarks = ['sse', 'load', 'pages', 'etl'];
