@@ -82,9 +82,16 @@ export function createPrefectClient(connection: PrefectConnection) {
 			/** A flow run not tied to a deployment (what a flow called in-process creates). */
 			create: (flowId: string, run: Omit<NewFlowRun, 'state' | 'work_queue_name'> & { state?: NewState }) =>
 				request('/flow_runs/', { method: 'POST', json: { flow_id: flowId, ...run }, schema: FlowRun }),
-			/** Direct children (one level) of several parents at once. */
-			children: (parentIds: string[], criteria: FlowRunCriteria = {}, max = 10_000) =>
-				parentIds.length === 0 || max <= 0 ? Promise.resolve([]) : readAllPages(runsPage, { flow_runs: { ...criteria, parent_flow_run_id: { any_: parentIds } }, sort: 'START_TIME_ASC' }, max),
+			/**
+			 * Direct children (one level) of several parents at once; past one page, the other pages are read in
+			 * parallel once counted (`expectMany`: count with the first page, when the caller knows the level is big).
+			 */
+			children: (parentIds: string[], criteria: FlowRunCriteria = {}, max = 10_000, expectMany = false) => {
+				if (parentIds.length === 0 || max <= 0) return Promise.resolve([]);
+				const flowRuns = { ...criteria, parent_flow_run_id: { any_: parentIds } };
+				const count = () => read('/flow_runs/count', z.number(), FlowRunFilterBody.parse({ flow_runs: flowRuns }));
+				return readCountedPages(runsPage, count, { flow_runs: flowRuns, sort: 'START_TIME_ASC' }, max, expectMany);
+			},
 			setState: (id: string, state: NewState, force = false) =>
 				request(`/flow_runs/${encodeURIComponent(id)}/set_state`, {
 					method: 'POST',
@@ -105,7 +112,13 @@ export function createPrefectClient(connection: PrefectConnection) {
 
 		taskRuns: {
 			filter: (body: TaskRunFilterBody = {}) => read('/task_runs/filter', z.array(TaskRun), { limit: PAGE_SIZE, ...TaskRunFilterBody.parse(body) }),
-			filterAll: (body: Omit<TaskRunFilterBody, 'limit' | 'offset'>, max = 10_000) => pageAll('/task_runs/filter', TaskRun, TaskRunFilterBody.parse(body), max),
+			/** Every task run matching (up to `max`): past one page, the others in parallel once counted. */
+			filterAll: (body: Omit<TaskRunFilterBody, 'limit' | 'offset'>, max = 10_000, expectMany = false) => {
+				const { sort: _sort, ...criteria } = TaskRunFilterBody.parse(body);
+				const count = () => read('/task_runs/count', z.number(), criteria);
+				const readPage = (page: Body) => request('/task_runs/filter', { method: 'POST', json: page, schema: z.array(TaskRun), idempotent: true });
+				return readCountedPages(readPage, count, TaskRunFilterBody.parse(body), max, expectMany);
+			},
 			count: (body: Omit<TaskRunFilterBody, 'limit' | 'offset' | 'sort'> = {}) => read('/task_runs/count', z.number(), TaskRunFilterBody.parse(body)),
 			get: (id: string) => read(`/task_runs/${encodeURIComponent(id)}`, TaskRun),
 			/** State history, oldest first. */
@@ -155,14 +168,36 @@ export function createPrefectClient(connection: PrefectConnection) {
 	};
 }
 
-async function readAllPages<T>(readPage: (body: Body) => Promise<T[]>, body: Body, max: number): Promise<T[]> {
+async function readAllPages<T>(readPage: (body: Body) => Promise<T[]>, body: Body, max: number, from = 0): Promise<T[]> {
 	const all: T[] = [];
-	for (let offset = 0; offset < max; offset += PAGE_SIZE) {
+	for (let offset = from; offset < max; offset += PAGE_SIZE) {
 		const page = await readPage({ ...body, limit: Math.min(PAGE_SIZE, max - offset), offset });
 		all.push(...page);
 		if (page.length < PAGE_SIZE) break;
 	}
 	return all;
+}
+
+/** Pages read at once past the first: Prefect (SQLite on small machines) answers a few in parallel well, not dozens. */
+const PAGES_IN_FLIGHT = 4;
+
+/**
+ * Every row matching, up to `max`, in offset pages of PAGE_SIZE: the first page (with the count when `expectMany`);
+ * when it is full, the count, then the other pages PAGES_IN_FLIGHT at a time instead of one after another. Rows
+ * added after the count are not lost: a last page still full means more, read on page by page as before.
+ */
+async function readCountedPages<T>(readPage: (body: Body) => Promise<T[]>, count: () => Promise<number>, body: Body, max: number, expectMany: boolean): Promise<T[]> {
+	const pageAt = (offset: number) => readPage({ ...body, limit: Math.min(PAGE_SIZE, max - offset), offset });
+	const [first, counted] = await Promise.all([pageAt(0), expectMany ? count() : undefined]);
+	if (first.length < PAGE_SIZE || max <= PAGE_SIZE) return first;
+	const total = Math.min(max, counted ?? (await count()));
+	const offsets: number[] = [];
+	for (let offset = PAGE_SIZE; offset < total; offset += PAGE_SIZE) offsets.push(offset);
+	const pages: T[][] = [first];
+	for (let index = 0; index < offsets.length; index += PAGES_IN_FLIGHT) pages.push(...(await Promise.all(offsets.slice(index, index + PAGES_IN_FLIGHT).map(pageAt))));
+	const all = pages.flat();
+	const next = PAGE_SIZE * pages.length;
+	return pages.at(-1)!.length === PAGE_SIZE && next < max ? [...all, ...(await readAllPages(readPage, body, max, next))] : all;
 }
 
 /**
