@@ -122,7 +122,7 @@ export async function processAncestors(prefect: PrefectClient, run: FlowRun, max
 	let child = run;
 	for (let depth = 0; depth < maxDepth && child.parent_task_run_id && !child.deployment_id && !child.infrastructure_pid; depth++) {
 		const [task] = await prefect.taskRuns.filter({ task_runs: { id: { any_: [child.parent_task_run_id] } }, limit: 1 });
-		if (!task) break;
+		if (!task?.flow_run_id) break;
 		const parent = await prefect.flowRuns.get(task.flow_run_id);
 		parentOf.set(child.id, parent.id);
 		runs.push(parent);
