@@ -15,7 +15,7 @@ import { loadConcurrency } from '#lib/server/concurrency.ts';
 
 const API = 'http://prefect.test/api';
 const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' } as never));
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
@@ -48,6 +48,16 @@ function versionIs(version: string) {
 
 const client = () => createPrefectClient({ apiUrl: API, timeoutMs: 2000, readRetries: 0 });
 
+async function failure(promise: Promise<unknown>): Promise<PrefectError> {
+	try {
+		await promise;
+	} catch (error) {
+		expect(error).toBeInstanceOf(PrefectError);
+		return error as PrefectError;
+	}
+	throw new Error('expected a failure');
+}
+
 describe('deployments, per API generation, in one view', () => {
 	it('maps a 2.x schedule and switch to schedules[] and paused', async () => {
 		versionIs('2.13.7');
@@ -77,15 +87,9 @@ describe('deployments, per API generation, in one view', () => {
 		versionIs('3.9.1');
 		// A 2.x-shaped deployment from a server that says it is 3.x (or a 3.x that dropped `schedules`).
 		server.use(http.post(`${API}/deployments/filter`, () => HttpResponse.json([deployment2])));
-		const error = await client()
-			.deployments.filter()
-			.then(
-				() => null,
-				(failure: unknown) => failure
-			);
-		expect(error).toBeInstanceOf(PrefectError);
-		expect((error as PrefectError).kind).toBe('malformed');
-		expect((error as PrefectError).message).toMatch(/0\.(schedules|paused)/);
+		const error = await failure(client().deployments.filter());
+		expect(error.kind).toBe('malformed');
+		expect(error.message).toMatch(/0\.(schedules|paused)/);
 	});
 
 	it('pauses and resumes with each generation’s endpoints, reading the version once per client', async () => {
@@ -262,10 +266,7 @@ describe('the CSRF handshake (Prefect 3 with CSRF protection)', () => {
 			),
 			http.post(`${API}/flows/`, () => HttpResponse.json({ detail: 'Invalid CSRF token or client identifier.' }, { status: 403 }))
 		);
-		const error = await createPrefectClient({ apiUrl: API })
-			.flows.create('etl')
-			.catch((failure: unknown) => failure as PrefectError);
-		expect(error).toBeInstanceOf(PrefectError);
+		const error = await failure(createPrefectClient({ apiUrl: API }).flows.create('etl'));
 		expect(error.kind).toBe('unauthorized');
 		expect(error.message).toContain('Invalid CSRF token');
 		expect(error.message).not.toContain(TOKEN);
@@ -273,9 +274,7 @@ describe('the CSRF handshake (Prefect 3 with CSRF protection)', () => {
 
 	it('names the token call when the server will not grant one', async () => {
 		csrfServer({ grantFails: true });
-		const error = await createPrefectClient({ apiUrl: API })
-			.flows.create('etl')
-			.catch((failure: unknown) => failure as PrefectError);
+		const error = await failure(createPrefectClient({ apiUrl: API }).flows.create('etl'));
 		expect(error.kind).toBe('upstream');
 		expect(error.message).toContain('GET /csrf-token');
 	});
