@@ -5,11 +5,11 @@
  * narrow it (`npm test -- --only e2e tests/e2e/runs.spec.ts`).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { main, parseCli, usageError, type CliSpec } from './lib/cli.ts';
 import { freePort, start, waitFor } from './lib/processes.ts';
 import { auditLock } from './lib/python-audit.ts';
-import { ensurePythonEnv, python, repoRoot } from './lib/python.ts';
+import { ensurePythonEnv, PREFECT_MAJORS, python, pythonEnvs, repoRoot, type PythonEnv } from './lib/python.ts';
 import { ensureSystemPackages } from './lib/system-packages.ts';
 import { startTestStack, type TestStack } from '../tests/helpers/start-stack.ts';
 
@@ -127,17 +127,18 @@ async function pytest(files: string[]): Promise<boolean> {
 	return ok && counts.failed === failedBefore;
 }
 
-/** Known vulnerabilities in flows/uv.lock; skipped with one line when PyPI's per-release data is not reachable. */
-async function audit(): Promise<boolean> {
-	console.log('\n=== Python dependency audit (flows/uv.lock, PyPI advisories) ===');
-	const result = await auditLock().catch((error: unknown) => ({ kind: 'failed' as const, reason: error instanceof Error ? error.message : String(error) }));
+/** Known vulnerabilities in one flows lock; skipped with one line when PyPI's per-release data is not reachable. */
+async function audit(env: PythonEnv): Promise<boolean> {
+	const lock = relative(repoRoot, env.lockPath);
+	console.log(`\n=== Python dependency audit (${lock}, Prefect ${env.prefectVersion}, PyPI advisories) ===`);
+	const result = await auditLock({ env }).catch((error: unknown) => ({ kind: 'failed' as const, reason: error instanceof Error ? error.message : String(error) }));
 	if (result.kind === 'skipped') {
-		console.log(`- audit skipped: PyPI's vulnerability data is not reachable from here (${result.reason})`);
+		console.log(`- audit of ${lock} skipped: PyPI's vulnerability data is not reachable from here (${result.reason})`);
 		counts.skipped += 1;
 		return true;
 	}
 	if (result.kind === 'failed') {
-		console.log(`\u2717 audit failed part-way: ${result.reason}`);
+		console.log(`\u2717 audit of ${lock} failed part-way: ${result.reason}`);
 		counts.failed += 1;
 		return false;
 	}
@@ -146,7 +147,7 @@ async function audit(): Promise<boolean> {
 		console.log(finding.accepted ? `! accepted ${line} — ${finding.accepted}` : `\u2717 ${line}`);
 	}
 	const open = result.findings.filter((finding) => !finding.accepted).length;
-	console.log(`=== audit: ${result.audited} packages, ${result.findings.length} with advisories, ${open} not accepted ===`);
+	console.log(`=== audit of ${lock}: ${result.audited} packages, ${result.findings.length} with advisories, ${open} not accepted ===`);
 	if (open) counts.failed += open;
 	else counts.passed += 1;
 	return open === 0;
@@ -174,7 +175,7 @@ main(async () => {
 	if (wants('cli')) ok = (await pythonEnvFor('cli tests')) && (await vitest('cli', files)) && ok;
 	if (wants('python')) {
 		ok = (await pytest(files)) && ok;
-		if (!files.length) ok = (await audit()) && ok;
+		if (!files.length) for (const major of PREFECT_MAJORS) ok = (await audit(pythonEnvs[major])) && ok;
 	}
 	if (wants('integration') || wants('e2e')) {
 		let stack: TestStack | undefined;

@@ -9,7 +9,7 @@
 import { hostname } from 'node:os';
 import { createPrefectClient, type PrefectClient } from '#lib/prefect/client.ts';
 import type { NewState } from '#lib/prefect/schemas.ts';
-import { ensurePythonEnv, prefectCli } from './python.ts';
+import { ensurePythonEnv, type PrefectMajor } from './python.ts';
 import { endGroup, groupMembers, sleep, start, type Managed } from './processes.ts';
 
 export interface SupervisorOptions {
@@ -22,6 +22,8 @@ export interface SupervisorOptions {
 	maxBackoffMs?: number;
 	/** Where runs left behind are marked Crashed; default: a client for env.PREFECT_API_URL. */
 	prefect?: PrefectClient;
+	/** The Prefect major version of the server: the workers run from that version's Python environment (default 2). */
+	prefectMajor?: PrefectMajor;
 }
 
 export interface WorkerSupervisor {
@@ -57,7 +59,7 @@ export async function markRunsOfProcesses(prefect: PrefectClient, pool: string, 
 }
 
 export async function superviseWorkers(options: SupervisorOptions): Promise<WorkerSupervisor> {
-	await ensurePythonEnv();
+	const { prefectCli } = await ensurePythonEnv(options.prefectMajor ?? 2);
 	const names = Array.from({ length: options.count }, (_, index) => `${options.namePrefix ?? 'worker'}-${index + 1}`);
 	const running = new Map<string, Managed>();
 	const restarts = new Map<string, number>(names.map((name) => [name, 0]));

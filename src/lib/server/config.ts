@@ -34,6 +34,8 @@ export const ConfigSchema = z
 		FLOWDECK_SHARED_READS: z.enum(['on', 'off']).default('on'),
 		FLOWDECK_SHARED_READ_MS: int(1000, 0, 10_000),
 		FLOWDECK_PREFECT_HOME: text('.prefect-home'),
+		/** The Prefect major version the scripts start and run flows with when no server tells them (2 = 2.13.7, 3 = 3.x). */
+		FLOWDECK_PREFECT_VERSION: z.enum(['2', '3']).default('2'),
 		/** The local Prefect server's database: sqlite (in FLOWDECK_PREFECT_HOME), postgres (a cluster the scripts start), or a URL. */
 		FLOWDECK_PREFECT_DATABASE: z
 			.union([z.enum(['sqlite', 'postgres']), z.string().regex(/^postgresql\+asyncpg:\/\/\S+$/, 'must be sqlite, postgres or a postgresql+asyncpg:// URL')])
