@@ -4,19 +4,48 @@
  * (FLOWDECK_SHARED_READS), in the same run. Bounded: a fixed number of users and streams for a fixed time, all
  * on 127.0.0.1. Reports p50/p95/max page time, errors, and upstream Prefect requests per page view.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrefectClient, type PrefectClient } from '#lib/prefect/client.ts';
 import { startLocalServer } from '../scripts/lib/local-server.ts';
 import { freePort, run, sleep, start, waitFor, type Managed } from '../scripts/lib/processes.ts';
 import { repoRoot } from '../scripts/lib/python.ts';
+import { ensureSystemPackages } from '../scripts/lib/system-packages.ts';
 import { startCountingProxy, type CountingProxy } from '../tests/helpers/counting-proxy.ts';
 import { openSse, type SseConnection } from '../tests/helpers/sse-client.ts';
 
 export const LOAD_LIMITS = { users: 200, streams: 1000, seconds: 300 };
 const PAGE_TIMEOUT_MS = 30_000;
 const THINK_MS = 500;
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time (ms) used so far by the processes of each process group in `groups`, and by PostgreSQL (its own
+ * groups, run as the postgres account): the machine is shared by the load, Flowdeck, Prefect and its database.
+ */
+function cpuMs(groups: Record<string, number>): Record<string, number> {
+	const totals: Record<string, number> = Object.fromEntries([...Object.keys(groups), 'postgres'].map((name) => [name, 0]));
+	for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+		let stat: string;
+		try {
+			stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		} catch {
+			continue; // ended meanwhile
+		}
+		const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+		const [pgid, utime, stime] = [Number(fields[2]), Number(fields[11]), Number(fields[12])];
+		const ms = ((utime + stime) * 1000) / CLOCK_TICKS_PER_SECOND;
+		const group = Object.entries(groups).find(([, id]) => id === pgid)?.[0] ?? (command.startsWith('postgres') ? 'postgres' : undefined);
+		if (group) totals[group]! += ms;
+	}
+	return totals;
+}
+
+/** /runs/<uuid> → /runs/[id]: one kind per route. */
+const pageKind = (path: string) => path.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/, '[id]');
 
 const percentile = (values: number[], p: number) => {
 	const sorted = [...values].sort((a, b) => a - b);
@@ -32,6 +61,12 @@ export interface Options {
 interface Result {
 	sharing: 'off' | 'on';
 	pages: number;
+	/** p95 per kind of page, to see which one holds the tail. */
+	p95ByKind: Record<string, number>;
+	/** CPU milliseconds per page view, by process group (streams included). */
+	cpuPerPage: { flowdeck: number; prefect: number; postgres: number };
+	/** The most frequent upstream calls. */
+	upstreamByPath: [string, number][];
 	errors: number;
 	p50: number;
 	p95: number;
@@ -74,7 +109,7 @@ async function startFlowdeck(apiUrl: string, sharing: 'on' | 'off'): Promise<{ u
 	return { url, process: server };
 }
 
-async function measure(sharing: 'on' | 'off', options: Options, proxy: CountingProxy, data: { runIds: string[]; flowIds: string[] }): Promise<Result> {
+async function measure(sharing: 'on' | 'off', options: Options, proxy: CountingProxy, data: { runIds: string[]; flowIds: string[] }, prefectGroup: number): Promise<Result> {
 	const flowdeck = await startFlowdeck(`${proxy.url}/api`, sharing);
 	const streams: SseConnection[] = [];
 	try {
@@ -96,8 +131,11 @@ async function measure(sharing: 'on' | 'off', options: Options, proxy: CountingP
 			...data.flowIds.map((id) => `/flows/${id}`)
 		];
 		const times: number[] = [];
+		const timesByKind = new Map<string, number[]>();
 		let errors = 0;
 		proxy.reset();
+		const groups = { flowdeck: flowdeck.process.child.pid!, prefect: prefectGroup };
+		const cpuBefore = cpuMs(groups);
 		const deadline = Date.now() + options.seconds * 1000;
 		const user = async (index: number) => {
 			for (let visit = index; Date.now() < deadline; visit += 7) {
@@ -110,7 +148,10 @@ async function measure(sharing: 'on' | 'off', options: Options, proxy: CountingP
 				} catch {
 					errors++;
 				}
-				times.push(performance.now() - started);
+				const took = performance.now() - started;
+				times.push(took);
+				const kind = pageKind(path);
+				timesByKind.set(kind, [...(timesByKind.get(kind) ?? []), took]);
 				await sleep(THINK_MS);
 			}
 		};
@@ -119,14 +160,19 @@ async function measure(sharing: 'on' | 'off', options: Options, proxy: CountingP
 			console.log(`  … ${times.length} pages, ${errors} errors, ${left} s left`);
 		}, 10_000);
 		await Promise.all(Array.from({ length: options.users }, (_, index) => user(index))).finally(() => clearInterval(progress));
+		const cpuAfter = cpuMs(groups);
+		const perPage = (name: string) => (cpuAfter[name]! - cpuBefore[name]!) / Math.max(1, times.length);
 		return {
 			sharing,
 			pages: times.length,
+			p95ByKind: Object.fromEntries([...timesByKind].map(([kind, values]) => [kind, percentile(values, 95)])),
+			cpuPerPage: { flowdeck: perPage('flowdeck'), prefect: perPage('prefect'), postgres: perPage('postgres') },
 			errors,
 			p50: percentile(times, 50),
 			p95: percentile(times, 95),
 			max: Math.max(...times),
 			upstreamPerPage: proxy.count() / Math.max(1, times.length),
+			upstreamByPath: proxy.byPath().slice(0, 8),
 			streamsOpen: streams.length
 		};
 	} finally {
@@ -136,6 +182,7 @@ async function measure(sharing: 'on' | 'off', options: Options, proxy: CountingP
 }
 
 export async function loadBench(options: Options): Promise<void> {
+	await ensureSystemPackages();
 	console.log('building the UI…');
 	await run('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: repoRoot, quiet: true });
 	const home = mkdtempSync(join(tmpdir(), 'flowdeck-bench-load-'));
@@ -149,7 +196,7 @@ export async function loadBench(options: Options): Promise<void> {
 		const data = await seed(createPrefectClient({ apiUrl }));
 		for (const sharing of ['off', 'on'] as const) {
 			console.log(`shared reads ${sharing}: ${options.users} users, ${options.streams} streams, ${options.seconds} s…`);
-			const result = await measure(sharing, options, proxy, data);
+			const result = await measure(sharing, options, proxy, data, prefectServer.process!.child.pid!);
 			results.push(result);
 			console.log(
 				`  ${result.pages} pages, p50 ${result.p50.toFixed(0)} ms, p95 ${result.p95.toFixed(0)} ms, max ${result.max.toFixed(0)} ms, ${result.errors} errors, ${result.upstreamPerPage.toFixed(1)} upstream requests per page (streams included), ${result.streamsOpen}/${options.streams} streams open`
@@ -168,6 +215,18 @@ export async function loadBench(options: Options): Promise<void> {
 			`| ${result.sharing} | ${result.pages} | ${result.p50.toFixed(0)} ms | ${result.p95.toFixed(0)} ms | ${result.max.toFixed(0)} ms | ${result.errors} | ${result.upstreamPerPage.toFixed(1)} |`
 		);
 	}
+	console.log('\n| shared reads | CPU ms per page: Flowdeck | Prefect | PostgreSQL | slowest kinds of page (p95) |');
+	console.log('|---|---|---|---|---|');
+	for (const result of results) {
+		const slowest = Object.entries(result.p95ByKind)
+			.sort(([, a], [, b]) => b - a)
+			.slice(0, 4)
+			.map(([kind, p95]) => `${kind} ${p95.toFixed(0)} ms`)
+			.join(', ');
+		const cpu = result.cpuPerPage;
+		console.log(`| ${result.sharing} | ${cpu.flowdeck.toFixed(0)} | ${cpu.prefect.toFixed(0)} | ${cpu.postgres.toFixed(0)} | ${slowest} |`);
+	}
+	for (const result of results) console.log(`\nshared reads ${result.sharing}, most frequent upstream calls: ${result.upstreamByPath.map(([path, count]) => `${path} ${count}`).join(', ')}`);
 	console.log(
 		`\nratios (on / off): p95 ${(on.p95 / off.p95).toFixed(2)}x, pages served ${(on.pages / off.pages).toFixed(2)}x, upstream requests per page ${(on.upstreamPerPage / off.upstreamPerPage).toFixed(2)}x`
 	);

@@ -6,6 +6,7 @@
  * because both ends import it.
  */
 import type { RunArtifacts } from '#lib/artifacts/artifacts.ts';
+import type { StaleRun } from '#lib/runs/stale.ts';
 import type { LogView, RunView, TaskRunView } from '#lib/prefect/models.ts';
 import type { StateType } from '#lib/prefect/schemas.ts';
 import type { Progress, RunTreeSummary, TreeRow } from '#lib/runs/tree.ts';
@@ -48,6 +49,8 @@ export interface RunSnapshot {
 	taskRuns: TaskRunView[];
 	logs: LogView[];
 	artifacts: RunArtifacts;
+	/** Runs of the tree no one executes any more (checked at a slow pace while any run of the tree is under way). */
+	stale: StaleRun[];
 }
 
 export interface LevelCounts {
@@ -71,6 +74,8 @@ export interface RunFeedEvents {
 	logs: { lines: LogView[] };
 	/** Read again when a run of the tree ends (that is when flows publish them). */
 	artifacts: RunArtifacts;
+	/** The stale runs of the tree, each time that list changed. */
+	stale: StaleRun[];
 }
 
 export type RunEvents = StreamEvents<RunFeedEvents, RunSnapshot>;

@@ -27,6 +27,27 @@ async function orphanedRun(tag: string) {
 	return run;
 }
 
+test('a run that goes stale while its page is open shows up there without a reload', async ({ page }) => {
+	test.setTimeout(150_000);
+	const tag = uniqueTag('stale-live');
+	const run = await orphanedRun(tag);
+	// A log line stamped ahead keeps it not yet quiet (FLOWDECK_STALE_AFTER_SECONDS is 5 s here) while the page loads.
+	const quietFrom = new Date(Date.now() + 30_000).toISOString();
+	const logged = await fetch(`${testApiUrl()}/logs/`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify([{ name: 'e2e', level: 20, message: 'still working', timestamp: quietFrom, flow_run_id: run.id }])
+	});
+	expect(logged.ok).toBe(true);
+
+	await openLive(page, `/runs/${run.id}`);
+	await expect(page.getByTestId('stale-runs')).toHaveCount(0);
+	// Once quiet, the run's stream re-judges it and the panel appears in place.
+	await expect(page.getByTestId('stale-run')).toContainText('no longer exists', { timeout: 120_000 });
+	await expect(page.getByTestId('stale-runs')).toContainText('Mark Crashed');
+	await testPrefect().flowRuns.setState(run.id, { type: 'CRASHED', name: 'Crashed' }, true);
+});
+
 test('a stale run is marked in the list and ended from its page after a confirmation', async ({ page }) => {
 	test.setTimeout(120_000);
 	const prefect = testPrefect();

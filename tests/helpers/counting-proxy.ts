@@ -7,6 +7,8 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 export interface CountingProxy {
 	url: string;
 	count: () => number;
+	/** Requests per "METHOD /path" (ids shown as {id}), most first. */
+	byPath: () => [string, number][];
 	reset: () => void;
 	close: () => Promise<void>;
 }
@@ -16,8 +18,11 @@ export type ProxyAnswer = (method: string, path: string) => { status: number; js
 export async function startCountingProxy(target: string, port: number, answer?: ProxyAnswer): Promise<CountingProxy> {
 	const upstream = new URL(target);
 	let requests = 0;
+	const paths = new Map<string, number>();
 	const server: Server = createServer((req, res) => {
 		requests++;
+		const path = `${req.method} ${(req.url ?? '/').split('?')[0]!.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '{id}')}`;
+		paths.set(path, (paths.get(path) ?? 0) + 1);
 		const own = answer?.(req.method ?? 'GET', req.url ?? '/');
 		if (own) {
 			res.writeHead(own.status, { 'content-type': 'application/json' });
@@ -39,7 +44,11 @@ export async function startCountingProxy(target: string, port: number, answer?: 
 	return {
 		url: `http://127.0.0.1:${port}`,
 		count: () => requests,
-		reset: () => (requests = 0),
+		byPath: () => [...paths].sort(([, a], [, b]) => b - a),
+		reset: () => {
+			requests = 0;
+			paths.clear();
+		},
 		// Kept-alive connections too: a closed proxy must look like a stopped server.
 		close: () =>
 			new Promise((resolve) => {

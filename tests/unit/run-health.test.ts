@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import type { FlowRun, StateType } from '#lib/prefect/schemas.ts';
 import { cancelStateFor, markRunAs } from '#lib/server/run-actions.ts';
-import { findStaleRuns, parseInfrastructurePid, runsWithoutExecutor } from '#lib/server/run-health.ts';
+import { findStaleRuns, parseInfrastructurePid, processAncestors, runsWithoutExecutor } from '#lib/server/run-health.ts';
 import { wireRun } from '../helpers/wire-run.ts';
 
 const HOST = 'this-host';
@@ -62,6 +62,34 @@ describe('runs no one executes', () => {
 		expect(await findStaleRuns(fakePrefect(), [fresh], options)).toEqual([]);
 		// Scheduled and final runs are never stale.
 		expect(await findStaleRuns(fakePrefect(), [flowRun('s', 'SCHEDULED', { infrastructure_pid: dead }), flowRun('c', 'COMPLETED', { infrastructure_pid: dead })], options)).toEqual([]);
+	});
+
+	it('names every stale run, however many there are', async () => {
+		const runs = Array.from({ length: 120 }, (_, index) => flowRun(`gone-${index}`, 'RUNNING', { deployment_id: 'd', infrastructure_pid: dead }));
+		const stale = await findStaleRuns(fakePrefect(), runs, { host: HOST, now: NOW, staleAfterMs: 120_000 });
+		expect(stale.map((run) => run.id)).toEqual(runs.map((run) => run.id));
+	});
+
+	it('follows a subflow up to the run whose process it runs in, at any depth', async () => {
+		// root (its own process) > inline-1 > … > inline-9: each inline subflow's parent is found through its parent task run.
+		const chain = [
+			flowRun('root', 'RUNNING', { deployment_id: 'd', infrastructure_pid: dead }),
+			...Array.from({ length: 9 }, (_, index) => flowRun(`inline-${index + 1}`, 'RUNNING', { parent_task_run_id: `task-${index + 1}` }))
+		];
+		const byId = new Map(chain.map((run) => [run.id, run]));
+		const prefect = {
+			taskRuns: { filter: async (body: { task_runs: { id: { any_: string[] } } }) => [{ flow_run_id: chain[Number(body.task_runs.id.any_[0]!.slice(5)) - 1]!.id }] },
+			flowRuns: { get: async (id: string) => byId.get(id)! }
+		} as unknown as PrefectClient;
+		const ancestors = await processAncestors(prefect, chain.at(-1)!);
+		expect(ancestors.runs.map((run) => run.id)).toEqual(
+			chain
+				.slice(0, -1)
+				.reverse()
+				.map((run) => run.id)
+		);
+		const gone = await runsWithoutExecutor(fakePrefect({ online: true }), chain, { host: HOST, parentOf: ancestors.parentOf });
+		expect(gone.get('inline-9')).toMatch(/no longer exists/);
 	});
 });
 

@@ -7,6 +7,7 @@ import type { LogView, RunView, TaskRunView } from '#lib/prefect/models.ts';
 import { summarizeTree, type TreeRow } from '#lib/runs/tree.ts';
 import { isDefaultTaskQuery, TASK_PAGE_SIZE } from '#lib/runs/task-query.ts';
 import type { RunArtifacts } from '#lib/artifacts/artifacts.ts';
+import type { StaleRun } from '#lib/runs/stale.ts';
 import type { RunDetail } from '#lib/server/run-detail.ts';
 import type { RunEvents, RunSnapshot, UpstreamStatus } from '#lib/live-events.ts';
 import { openLiveStream, type LiveStatus } from './stream.ts';
@@ -16,6 +17,8 @@ const MAX_LOG_LINES = 2000;
 
 export class RunLive {
 	detail: RunDetail = $state()!;
+	/** Runs of the tree no one executes: from the load, then as the stream re-judges them. */
+	stale: StaleRun[] = $state([]);
 	status: LiveStatus = $state('connecting');
 	upstream: UpstreamStatus = $state({ reachable: true });
 	/** Ticks every second while the page is open, for the elapsed time of a running run. */
@@ -24,8 +27,9 @@ export class RunLive {
 	/** Fixed at construction: connect() must read no reactive state, or the page's effect would reconnect on every update. */
 	private readonly streamUrl: string;
 
-	constructor(initial: RunDetail) {
+	constructor(initial: RunDetail, stale: StaleRun[] = []) {
 		this.detail = initial;
+		this.stale = stale;
 		const level = initial.logs.level;
 		this.streamUrl = `/runs/${initial.run.id}/events${level ? `?level=${level}` : ''}`;
 		for (const row of initial.rows) this.rows.set(row.run.id, row);
@@ -48,6 +52,7 @@ export class RunLive {
 				tasks: (change) => this.applyTasks(change.changed),
 				logs: (change) => this.addLogs(change.lines),
 				artifacts: (artifacts) => (this.detail = { ...this.detail, artifacts }),
+				stale: (stale) => (this.stale = stale),
 				upstream: (upstream) => (this.upstream = upstream)
 			},
 			(status) => (this.status = status)
@@ -63,6 +68,7 @@ export class RunLive {
 		this.rows = new Map(snapshot.rows.map((row) => [row.run.id, row]));
 		this.applyTasks(snapshot.taskRuns);
 		this.detail = { ...this.detail, artifacts: snapshot.artifacts };
+		this.stale = snapshot.stale;
 		this.applyRun(snapshot.run);
 		this.addLogs(snapshot.logs);
 	}

@@ -10,6 +10,7 @@ import type { FlowRun, NewState } from '#lib/prefect/schemas.ts';
 import { isUuid, toFlowRunFilter, type RunsQuery } from '#lib/runs/query.ts';
 import { isFailedState, isFinalState, isRetryableState } from '#lib/prefect/states.ts';
 import { asFormFailure } from './form-actions.ts';
+import { mapBounded } from './lookups.ts';
 import { processAncestors, runsWithoutExecutor } from './run-health.ts';
 import { fanOutRuns, loadRunTree, type RunTree } from './run-tree.ts';
 
@@ -17,11 +18,7 @@ import { fanOutRuns, loadRunTree, type RunTree } from './run-tree.ts';
 const PARALLEL = 8;
 export const MAX_SELECTION = 200;
 
-async function inBatches<T, R>(items: T[], work: (item: T) => Promise<R>): Promise<R[]> {
-	const results: R[] = [];
-	for (let index = 0; index < items.length; index += PARALLEL) results.push(...(await Promise.all(items.slice(index, index + PARALLEL).map(work))));
-	return results;
-}
+const inBatches = <T, R>(items: T[], work: (item: T) => Promise<R>): Promise<R[]> => mapBounded(items, work, PARALLEL);
 
 /**
  * As Prefect's own UI: CANCELLING (forced), after which the worker stops the process and marks it CANCELLED.

@@ -12,24 +12,17 @@ import { hostname } from 'node:os';
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import type { FlowRun } from '#lib/prefect/schemas.ts';
 import { isActiveState, isFinalState } from '#lib/prefect/states.ts';
-import { loadRunTree } from './run-tree.ts';
-
-export interface StaleRun {
-	id: string;
-	name: string;
-	/** Why no one will finish it, in words for the page. */
-	reason: string;
-	/** The last state change or log line. */
-	quietSince: string;
-}
+import type { StaleRun } from '#lib/runs/stale.ts';
+import { mapBounded } from './lookups.ts';
+import { loadRunTree, type RunTree } from './run-tree.ts';
 
 export interface HealthOptions extends GoneOptions {
 	staleAfterMs: number;
 	now?: number;
 }
 
-/** At most this many quiet candidates get their newest log read (one small query each, in parallel). */
-const MAX_LOG_CHECKS = 50;
+/** Quiet candidates whose newest log line is read at once (one small query each): every candidate is checked. */
+const LOG_CHECKS_IN_FLIGHT = 10;
 
 export function parseInfrastructurePid(value: string | null | undefined): { host: string; pid: number } | null {
 	const match = /^(.*):(\d+)$/.exec(value ?? '');
@@ -116,13 +109,15 @@ export async function runsWithoutExecutor(prefect: PrefectClient, runs: FlowRun[
  * The ancestors a subflow runs inside, up to the first with a process of its own (a subflow's process is its
  * parent's), each with its parent link: what runsWithoutExecutor needs to judge a subflow opened on its own.
  */
-export async function processAncestors(prefect: PrefectClient, run: FlowRun, maxDepth = 4): Promise<{ runs: FlowRun[]; parentOf: Map<string, string> }> {
+export async function processAncestors(prefect: PrefectClient, run: FlowRun): Promise<{ runs: FlowRun[]; parentOf: Map<string, string> }> {
 	const runs: FlowRun[] = [];
 	const parentOf = new Map<string, string>();
 	let child = run;
-	for (let depth = 0; depth < maxDepth && child.parent_task_run_id && !child.deployment_id && !child.infrastructure_pid; depth++) {
+	// As deep as the nesting goes (no depth bound: a cut would call a dead subflow alive); a cycle cannot occur in
+	// Prefect's data, but a revisited run ends the walk rather than looping.
+	while (child.parent_task_run_id && !child.deployment_id && !child.infrastructure_pid) {
 		const [task] = await prefect.taskRuns.filter({ task_runs: { id: { any_: [child.parent_task_run_id] } }, limit: 1 });
-		if (!task?.flow_run_id) break;
+		if (!task?.flow_run_id || parentOf.has(task.flow_run_id) || task.flow_run_id === run.id) break;
 		const parent = await prefect.flowRuns.get(task.flow_run_id);
 		parentOf.set(child.id, parent.id);
 		runs.push(parent);
@@ -138,22 +133,29 @@ export async function findStaleRuns(prefect: PrefectClient, runs: FlowRun[], opt
 	if (reasons.size === 0) return [];
 	const active = runs.filter((run) => reasons.has(run.id));
 	const quietBefore = now - options.staleAfterMs;
-	const candidates = active.filter((run) => Date.parse(run.state?.timestamp ?? run.updated) <= quietBefore).slice(0, MAX_LOG_CHECKS);
-	const stale = await Promise.all(
-		candidates.map(async (run): Promise<StaleRun | null> => {
+	const candidates = active.filter((run) => Date.parse(run.state?.timestamp ?? run.updated) <= quietBefore);
+	const stale = await mapBounded(
+		candidates,
+		async (run): Promise<StaleRun | null> => {
 			const [newest] = await prefect.logs.filter({ logs: { flow_run_id: { any_: [run.id] } }, sort: 'TIMESTAMP_DESC', limit: 1 });
 			const lastLog = newest ? Date.parse(newest.timestamp) : 0;
 			if (lastLog > quietBefore) return null;
 			const stateAt = Date.parse(run.state?.timestamp ?? run.updated);
 			return { id: run.id, name: run.name, reason: reasons.get(run.id)!, quietSince: new Date(Math.max(lastLog, stateAt)).toISOString() };
-		})
+		},
+		LOG_CHECKS_IN_FLIGHT
 	);
 	return stale.filter((run): run is StaleRun => run !== null);
 }
 
 /** The stale runs of a run page: the run and its descendants, judged with the processes they run in. */
 export async function staleRunsOfTree(prefect: PrefectClient, rootId: string, staleAfterMs: number): Promise<StaleRun[]> {
-	const tree = await loadRunTree(prefect, rootId, { withLinks: true });
+	return staleRunsIn(prefect, await loadRunTree(prefect, rootId, { withLinks: true }), staleAfterMs);
+}
+
+/** The stale runs of a tree already read (with its parent links): what the run's live feed re-checks. */
+export async function staleRunsIn(prefect: PrefectClient, tree: RunTree, staleAfterMs: number): Promise<StaleRun[]> {
+	if (![tree.root, ...tree.levels.flat()].some((run) => isActiveState(run.state_type))) return [];
 	const ancestors = await processAncestors(prefect, tree.root);
 	const inTree = new Set([tree.root.id, ...tree.levels.flat().map((run) => run.id)]);
 	const stale = await findStaleRuns(prefect, [tree.root, ...tree.levels.flat(), ...ancestors.runs], {

@@ -10,7 +10,10 @@ import type { ChildrenChange, LevelCounts, RunFeedEvents, RunSnapshot } from '#l
 import { isFinalState } from '#lib/prefect/states.ts';
 import { countStates } from '#lib/runs/tree.ts';
 import { stringifyJson } from '#lib/json.ts';
+import type { StaleRun } from '#lib/runs/stale.ts';
+import { config } from '../config.ts';
 import { LogCursor } from '../log-cursor.ts';
+import { staleRunsIn } from '../run-health.ts';
 import { loadArtifacts, logCriteria, readRun } from '../run-read.ts';
 import { treeIsActive, treeIsFinal, type RunTree } from '../run-tree.ts';
 import type { Activity, Feed, FeedTick } from './hub.ts';
@@ -19,6 +22,8 @@ import type { Activity, Feed, FeedTick } from './hub.ts';
 export const SNAPSHOT_LOG_LINES = 500;
 /** How long after the end lines may still arrive: the worker's last lines, plus Prefect's 2 s log batches. */
 const LATE_LINES_MS = 12_000;
+/** How often a feed re-judges which runs of its tree are stale at most: twice per threshold, and at least this often. */
+const STALE_CHECK_MAX_MS = 30_000;
 
 const signature = (view: { durationSeconds: number }) => stringifyJson(withoutDuration(view));
 
@@ -38,6 +43,8 @@ export class RunFeed implements Feed<RunFeedEvents, RunSnapshot> {
 	private finalRuns = -1;
 	private artifacts: RunArtifacts = { artifacts: [], truncated: false };
 	private artifactsSignature = '';
+	private stale: StaleRun[] = [];
+	private staleCheckedAt = -Infinity;
 
 	constructor(runId: string, level = 0) {
 		this.runId = runId;
@@ -65,8 +72,10 @@ export class RunFeed implements Feed<RunFeedEvents, RunSnapshot> {
 			artifacts: (read) => this.readArtifacts(prefect, read)
 		});
 		this.names = names;
+		const previousStale = this.stale;
+		await this.checkStale(prefect, tree);
 		const previousLogs = this.current?.logs ?? [];
-		this.current = { run, rows, tree: summary, taskRuns, logs: [...previousLogs, ...newLines].slice(-SNAPSHOT_LOG_LINES), artifacts };
+		this.current = { run, rows, tree: summary, taskRuns, logs: [...previousLogs, ...newLines].slice(-SNAPSHOT_LOG_LINES), artifacts, stale: this.stale };
 
 		const events: FeedTick<RunFeedEvents>['events'] = [];
 		if (updateSignature(this.rowSignatures, run.id, signature(run))) events.push({ event: 'run', data: run });
@@ -80,7 +89,23 @@ export class RunFeed implements Feed<RunFeedEvents, RunSnapshot> {
 			this.artifactsSignature = artifactsSignature;
 			events.push({ event: 'artifacts', data: artifacts });
 		}
+		if (stringifyJson(this.stale) !== stringifyJson(previousStale)) events.push({ event: 'stale', data: this.stale });
 		return { events, activity: this.activity(tree) };
+	}
+
+	/**
+	 * Re-judges the tree's stale runs at a slow pace while a run of it is under way (none once all are final).
+	 * Staleness is a hint: when it cannot be judged now the last answer stays.
+	 */
+	private async checkStale(prefect: PrefectClient, tree: RunTree): Promise<void> {
+		if (treeIsFinal(tree)) {
+			this.stale = [];
+			return;
+		}
+		const staleAfterMs = config().FLOWDECK_STALE_AFTER_SECONDS * 1000;
+		if (Date.now() - this.staleCheckedAt < Math.min(STALE_CHECK_MAX_MS, staleAfterMs / 2)) return;
+		this.staleCheckedAt = Date.now();
+		this.stale = await staleRunsIn(prefect, tree, staleAfterMs).catch(() => this.stale);
 	}
 
 	/** Read again only when a run of the tree has ended since the last read: runs write their artifacts as they finish. */
