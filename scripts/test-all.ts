@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import { main, parseCli, usageError, type CliSpec } from './lib/cli.ts';
 import { freePort, start, waitFor } from './lib/processes.ts';
 import { auditLock } from './lib/python-audit.ts';
-import { ensurePythonEnv, PREFECT_MAJORS, python, pythonEnvs, repoRoot, type PythonEnv } from './lib/python.ts';
+import { ensurePythonEnv, PREFECT_MAJORS, pythonEnvs, repoRoot, type PrefectMajor, type PythonEnv } from './lib/python.ts';
 import { ensureSystemPackages } from './lib/system-packages.ts';
 import { startTestStack, type TestStack } from '../tests/helpers/start-stack.ts';
 
@@ -106,24 +106,25 @@ async function vitest(project: 'unit' | 'cli' | 'integration', files: string[], 
 	);
 }
 
-/** The flows' environment (.venv) made before a part that runs Python: on a fresh clone, once, not by racing tests. */
-async function pythonEnvFor(name: string): Promise<boolean> {
+/** A flows' environment made before a part that runs Python: on a fresh clone, once, not by racing tests. */
+async function pythonEnvFor(name: string, major: PrefectMajor = 2): Promise<PythonEnv | undefined> {
 	try {
-		await ensurePythonEnv();
-		return true;
+		return await ensurePythonEnv(major);
 	} catch (error) {
 		console.error(`\u2717 ${name}: ${error instanceof Error ? error.message : String(error)}`);
 		counts.failed += 1;
-		return false;
+		return undefined;
 	}
 }
 
-async function pytest(files: string[]): Promise<boolean> {
+/** The flows' pytest in one Python environment (the same tests run under Prefect 2.13.7 and 3.x). */
+async function pytest(files: string[], major: PrefectMajor): Promise<boolean> {
 	const failedBefore = counts.failed;
-	if (!(await pythonEnvFor('pytest'))) return false;
-	const out = join(resultsDir, 'python.xml');
+	const env = await pythonEnvFor(`pytest (Prefect ${major})`, major);
+	if (!env) return false;
+	const out = join(resultsDir, major === 2 ? 'python.xml' : `python-prefect${major}.xml`);
 	const args = ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', `--junitxml=${out}`, ...(files.length ? files : ['tests/python'])];
-	const ok = await part('pytest (flows/etl)', python, args, {}, () => addJunitCounts(readFileSync(out, 'utf8')), out);
+	const ok = await part(`pytest (flows/etl, Prefect ${env.prefectVersion})`, env.python, args, {}, () => addJunitCounts(readFileSync(out, 'utf8')), out);
 	return ok && counts.failed === failedBefore;
 }
 
@@ -172,9 +173,9 @@ main(async () => {
 	}
 	if (wants('unit')) ok = (await vitest('unit', files)) && ok;
 	// CLI tests run deploy.py and main_etl.py.
-	if (wants('cli')) ok = (await pythonEnvFor('cli tests')) && (await vitest('cli', files)) && ok;
+	if (wants('cli')) ok = Boolean(await pythonEnvFor('cli tests')) && (await vitest('cli', files)) && ok;
 	if (wants('python')) {
-		ok = (await pytest(files)) && ok;
+		for (const major of PREFECT_MAJORS) ok = (await pytest(files, major)) && ok;
 		if (!files.length) for (const major of PREFECT_MAJORS) ok = (await audit(pythonEnvs[major])) && ok;
 	}
 	if (wants('integration') || wants('e2e')) {

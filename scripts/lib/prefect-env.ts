@@ -5,7 +5,6 @@
  */
 import { resolve } from 'node:path';
 import type { Config } from '#lib/server/config.ts';
-import type { PrefectClient } from '#lib/prefect/client.ts';
 import { PREFECT_MAJORS, type PrefectMajor } from './python.ts';
 
 /** The Prefect major version the scripts start (FLOWDECK_PREFECT_VERSION, or --prefect). */
@@ -29,14 +28,6 @@ export function applyPrefectOption(value: string | undefined, usage: (message: s
 export function majorOfVersion(version: string): PrefectMajor | undefined {
 	const major = Number(/^(\d+)\./.exec(version.trim())?.[1]);
 	return PREFECT_MAJORS.find((known) => known === major);
-}
-
-/** The major version of the server a script talks to, read from /api/admin/version: which Python environment to use. */
-export async function serverPrefectMajor(prefect: PrefectClient): Promise<PrefectMajor> {
-	const version = await prefect.serverVersion();
-	const major = majorOfVersion(version);
-	if (major === undefined) throw new Error(`the Prefect server runs ${version}; Flowdeck's flows and tooling run on Prefect 2.13.7 and 3.x only`);
-	return major;
 }
 
 /**
