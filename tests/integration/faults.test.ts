@@ -16,7 +16,7 @@ import { releaseLeakedSlots } from '#lib/server/concurrency.ts';
 import { reconcileSlots } from '#lib/server/slot-reconciler.ts';
 import { groupMembers, waitFor } from '../../scripts/lib/processes.ts';
 import { superviseWorkers, type WorkerSupervisor } from '../../scripts/lib/workers.ts';
-import { testApiUrl, testPrefect, waitForFinalTree } from '../helpers/stack.ts';
+import { testApiUrl, testPrefect, testPrefectMajor, waitForFinalTree } from '../helpers/stack.ts';
 
 const prefect = testPrefect();
 const stamp = Date.now().toString(36);
@@ -98,7 +98,8 @@ describe('faults', () => {
 			namePrefix: `it-faults-${stamp}`,
 			env: { PREFECT_API_URL: testApiUrl(), PREFECT_WORKER_HEARTBEAT_SECONDS: '5', PREFECT_WORKER_QUERY_SECONDS: '1', PREFECT_WORKER_PREFETCH_SECONDS: '1', FLOWDECK_CHILD_POLL_SECONDS: '1' },
 			onLine: (line) => lines.push(line),
-			maxBackoffMs: 1000
+			maxBackoffMs: 1000,
+			prefectMajor: testPrefectMajor()
 		});
 		await waitFor('the faults worker online', async () => ((await prefect.workPools.workers(POOL)).some((worker) => worker.status === 'ONLINE') ? true : undefined), 90_000, 1000);
 	});

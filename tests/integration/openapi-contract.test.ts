@@ -7,9 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { apiOf } from '#lib/prefect/versions.ts';
 import { contracts } from '../contract/prefect-endpoints.ts';
 import { checkContract, type OpenApiDocument } from '../helpers/openapi-contract.ts';
-import { testApiUrl, testPrefect } from '../helpers/stack.ts';
+import { testApiUrl, testPrefect, testServerVersion } from '../helpers/stack.ts';
 
 const version = await testPrefect().serverVersion();
+if (version !== testServerVersion()) throw new Error(`the stack runs Prefect ${version}, not the ${testServerVersion()} it was started with`);
 const doc = await (async () => {
 	const response = await fetch(`${testApiUrl()}/openapi.json`);
 	if (!response.ok) throw new Error(`GET /openapi.json answered ${response.status}`);
