@@ -12,6 +12,7 @@ import { describeSchedules, toDeploymentView, toWorkQueueView } from '#lib/prefe
 import { createCsrfTokens } from '#lib/prefect/request.ts';
 import type { Deployment2, Deployment3 } from '#lib/prefect/schemas.ts';
 import { loadConcurrency } from '#lib/server/concurrency.ts';
+import { reconcileSlots } from '#lib/server/slot-reconciler.ts';
 
 const API = 'http://prefect.test/api';
 const server = setupServer();
@@ -189,6 +190,45 @@ describe('concurrency on 3.x', () => {
 		await client().concurrencyLimits.reset('db');
 		expect(await client().globalConcurrencyLimits.filterAll()).toEqual([]);
 		expect(patched).toHaveLength(2);
+	});
+});
+
+describe('the slot reconciler on 3.x', () => {
+	it('releases a leaked holder outside any flow and sets the tag’s v2 count to the live holders kept', async () => {
+		versionIs('3.9.1');
+		const holder = (id: string, state: 'RUNNING' | 'CRASHED') => ({
+			id,
+			created: at,
+			updated: at,
+			name: id,
+			flow_run_id: null,
+			task_key: 'k',
+			dynamic_key: '0',
+			tags: ['db'],
+			state_type: state,
+			state_name: state === 'RUNNING' ? 'Running' : 'Crashed',
+			state: null,
+			run_count: 1,
+			expected_start_time: null,
+			start_time: null,
+			end_time: null,
+			total_run_time: 0,
+			estimated_run_time: 0
+		});
+		const sent: unknown[] = [];
+		server.use(
+			http.post(`${API}/concurrency_limits/filter`, () => HttpResponse.json([{ id: 'c1', created: at, updated: at, tag: 'db', concurrency_limit: 3, active_slots: ['live', 'dead'] }])),
+			http.get(`${API}/concurrency_limits/tag/db`, () => HttpResponse.json({ id: 'c1', created: at, updated: at, tag: 'db', concurrency_limit: 3, active_slots: ['live', 'dead'] })),
+			http.post(`${API}/task_runs/filter`, () => HttpResponse.json([holder('live', 'RUNNING'), holder('dead', 'CRASHED')])),
+			http.post(`${API}/concurrency_limits/tag/db/reset`, async ({ request }) => (sent.push(['reset', await request.json()]), new HttpResponse(null, { status: 200 }))),
+			http.patch(`${API}/v2/concurrency_limits/:name`, async ({ params, request }) => (sent.push([params.name, await request.json()]), new HttpResponse(null, { status: 204 })))
+		);
+		const lines = await reconcileSlots(client());
+		expect(lines).toEqual([expect.stringContaining('released a leaked "db" slot of task run dead')]);
+		expect(sent).toEqual([
+			['reset', { slot_override: ['live'] }],
+			['tag:db', { active_slots: 1 }]
+		]);
 	});
 });
 
