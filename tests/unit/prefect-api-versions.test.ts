@@ -319,6 +319,16 @@ describe('the CSRF handshake (Prefect 3 with CSRF protection)', () => {
 		expect(error.message).toContain('GET /csrf-token');
 	});
 
+	it('keeps one client id per connection, and a bounded number of connections', () => {
+		const csrf = createCsrfTokens(2);
+		const first = csrf.of('a').client;
+		expect(csrf.of('a').client).toBe(first);
+		expect(csrf.of('b').client).not.toBe(first);
+		csrf.of('c');
+		// The oldest was dropped: it starts again with a new client id (and handshake).
+		expect(csrf.of('a').client).not.toBe(first);
+	});
+
 	it('never asks for a token where the server never refused for one (2.13.7)', async () => {
 		server.use(http.post(`${API}/flows/`, ({ request }) => HttpResponse.json({ id: 'f1', created: at, updated: at, name: request.headers.get('prefect-csrf-token') ?? 'etl', tags: [] })));
 		expect((await createPrefectClient({ apiUrl: API }).flows.create('etl')).name).toBe('etl');

@@ -219,7 +219,11 @@ const CSRF_MARGIN_MS = 60_000;
 /** The methods Prefect's CSRF middleware checks (its filter reads are POSTs). */
 const CSRF_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-export function createCsrfTokens(): CsrfTokens {
+/**
+ * Per connection key (API URL and credential identity); at most `maxConnections` kept, the oldest dropped first (one
+ * per signed-in session would otherwise grow for the life of the process; a dropped one just does the handshake again).
+ */
+export function createCsrfTokens(maxConnections = 1000): CsrfTokens {
 	const sessions = new Map<string, CsrfSession>();
 	const createSession = (): CsrfSession => {
 		let required = false;
@@ -256,7 +260,10 @@ export function createCsrfTokens(): CsrfTokens {
 	return {
 		of(connectionKey) {
 			let session = sessions.get(connectionKey);
-			if (!session) sessions.set(connectionKey, (session = createSession()));
+			if (!session) {
+				if (sessions.size >= maxConnections) sessions.delete(sessions.keys().next().value!);
+				sessions.set(connectionKey, (session = createSession()));
+			}
 			return session;
 		}
 	};
