@@ -44,7 +44,8 @@ const ACTIVE_STATES = ['RUNNING', 'PENDING', 'CANCELLING'] as const;
 export async function markRunsOfProcesses(prefect: PrefectClient, pool: string, pids: number[], why: string): Promise<string[]> {
 	if (pids.length === 0) return [];
 	const host = hostname();
-	const wanted = new Set(pids.map((pid) => `${host}:${pid}`));
+	// Prefect 2.13.7's process worker records "host:pid"; 3.x records the bare pid (runs of this pool only).
+	const wanted = new Set(pids.flatMap((pid) => [`${host}:${pid}`, String(pid)]));
 	const runs = await prefect.flowRuns.filterAll({ work_pools: { name: { any_: [pool] } }, flow_runs: { state: { type: { any_: [...ACTIVE_STATES] } } } }, 2000);
 	const lines: string[] = [];
 	for (const run of runs.filter((candidate) => wanted.has(candidate.infrastructure_pid ?? ''))) {
