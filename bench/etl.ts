@@ -111,7 +111,7 @@ export async function etlBench(rounds: number): Promise<void> {
 		await setupServer(prefect, { workPool: cfg.PREFECT_WORK_POOL, tag: cfg.PREFECT_CONCURRENCY_TAG, limit: LIMIT });
 		const env = prefectProcessEnv(cfg);
 		console.log('deploying the flows…');
-		await deployFlows(env, () => {});
+		await deployFlows(2, env, () => {});
 		const measures: Measure[] = [];
 		for (let round = 1; round <= rounds; round++) {
 			for (const design of round % 2 ? DESIGNS : [...DESIGNS].reverse()) {

@@ -5,6 +5,8 @@
 Idempotent: a deployment is keyed by flow name + deployment name, so re-running updates
 it in place. Works from any cwd: it chdirs to this folder, because Prefect 2.13.7 stores
 path = cwd and the process worker copies that whole folder into a temp dir for every run.
+Runs on Prefect 2.13.7 and 3.x (etl/compat.py picks the API); run it with the Python of the
+server's version (npm run deploy does).
 """
 from __future__ import annotations
 
@@ -20,11 +22,11 @@ if str(FLOWS_DIR) not in sys.path:
     sys.path.insert(0, str(FLOWS_DIR))
 
 from prefect import get_client  # noqa: E402
-from prefect.deployments import Deployment  # noqa: E402
 from prefect.exceptions import ObjectNotFound  # noqa: E402
 
 from distributed_etl import distributed_etl_job, process_table_etl  # noqa: E402
 from etl import FLOWDECK_TAG  # noqa: E402
+from etl.compat import deploy_from_folder  # noqa: E402
 from main_etl import main_etl_job  # noqa: E402
 from simple_subflows import simple_etl_job  # noqa: E402
 
@@ -73,18 +75,9 @@ async def deploy_all() -> None:
     await check_work_pool()
 
     for flow, deployment_name, tags, description in DEPLOYMENTS:
-        deployment = await Deployment.build_from_flow(
-            flow=flow,
-            name=deployment_name,
-            description=description,
-            tags=[FLOWDECK_TAG, *tags],
-            work_pool_name=WORK_POOL,
-            work_queue_name="default",
-            path=str(FLOWS_DIR),
-            load_existing=False,  # the code is the source of truth, never stale paths
-            skip_upload=True,
+        deployment_id = await deploy_from_folder(
+            flow, FLOWS_DIR, deployment_name, work_pool=WORK_POOL, tags=[FLOWDECK_TAG, *tags], description=description,
         )
-        deployment_id = await deployment.apply()
         print(f"deployed {flow.name}/{deployment_name} -> {WORK_POOL} (id {deployment_id})")
 
 

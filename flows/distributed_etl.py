@@ -35,6 +35,7 @@ from etl import (
     validate_params,
     validate_sources,
 )
+from etl.compat import state_data
 from etl.fanout import cancel_runs, wait_for_tables
 from etl.retry import retry_busy
 
@@ -155,7 +156,7 @@ async def etl_final_phase(tables: int, outcome: dict):
 
 
 async def _phase_data(state: State) -> dict:
-    data = await state.result(raise_on_failure=False, fetch=True)
+    data = await state_data(state)
     return data if isinstance(data, dict) else {}
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 from prefect import flow, get_run_logger
-from prefect.task_runners import ConcurrentTaskRunner
 
 from etl import (
     DEFAULT_SECONDS,
@@ -20,6 +19,7 @@ from etl import (
     validate_params,
 )
 from etl.cli import main
+from etl.compat import ConcurrentTaskRunner, wait_for_state
 
 
 @flow(name="main-etl-job", task_runner=ConcurrentTaskRunner(), log_prints=True)
@@ -38,7 +38,7 @@ def main_etl_job(
         table: sql_query_task.submit(table, params.seconds, list(params.fail_tables))
         for table in range(1, params.tables + 1)
     }
-    states = {table: future.wait() for table, future in futures.items()}
+    states = {table: wait_for_state(future) for table, future in futures.items()}
     failed = [table for table, state in states.items() if not state.is_completed()]
     rows = sum(
         state.result()["rows"] for state in states.values() if state.is_completed()

@@ -1,29 +1,35 @@
 /**
  * npm test — every test: svelte-check, the formatting check, unit and command-line tests, the flows' pytest and the audit of their lock,
  * then integration and browser tests against a real stack (Prefect 2.13.7 on a free port with a throw-away
- * PREFECT_HOME, real process workers, the built UI). `--only PART` runs one part; file names after the options
- * narrow it (`npm test -- --only e2e tests/e2e/runs.spec.ts`).
+ * PREFECT_HOME, real process workers, the built UI), then the Prefect 3.x part: the same on a 3.x stack, with the
+ * integration tests that apply (2.x-only ones are skipped with their reason) and a browser smoke
+ * (tests/e2e/prefect3-smoke.spec.ts). `--only PART` runs one part; file names after the options narrow it
+ * (`npm test -- --only e2e tests/e2e/runs.spec.ts`; for prefect3, integration and e2e files alike).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { main, parseCli, usageError, type CliSpec } from './lib/cli.ts';
 import { freePort, start, waitFor } from './lib/processes.ts';
 import { auditLock } from './lib/python-audit.ts';
-import { ensurePythonEnv, python, repoRoot } from './lib/python.ts';
+import { ensurePythonEnv, PREFECT_MAJORS, pythonEnvs, repoRoot, type PrefectMajor, type PythonEnv } from './lib/python.ts';
 import { ensureSystemPackages } from './lib/system-packages.ts';
 import { startTestStack, type TestStack } from '../tests/helpers/start-stack.ts';
 
-const PARTS = ['unit', 'cli', 'python', 'integration', 'e2e'] as const;
+const PARTS = ['unit', 'cli', 'python', 'integration', 'e2e', 'prefect3'] as const;
 type Part = (typeof PARTS)[number];
 
 const options = {
-	only: { type: 'string', value: 'PART', description: `run one part: ${PARTS.join(', ')} (default: all, svelte-check first)` }
+	only: {
+		type: 'string',
+		value: 'PART',
+		description: `run one part: ${PARTS.join(', ')} (default: all, svelte-check first; prefect3 = integration tests and the browser smoke on a Prefect 3.x stack)`
+	}
 } as const;
 
 const spec = {
 	command: 'npm test',
 	summary:
-		'Run every test: svelte-check and the formatting check, unit, command-line, pytest and the Python lock audit, then integration and browser tests on a real stack; the last line counts them all.',
+		'Run every test: svelte-check and the formatting check, unit, command-line, pytest and the Python lock audits, then integration and browser tests on a real Prefect 2.13.7 stack, then on a Prefect 3.x stack; the last line counts them all.',
 	notes: ['Exit 0 only when nothing failed: a suite that does not load or a part whose runner fails counts as failed.'],
 	options,
 	positionals: { name: 'FILE', description: 'test files to narrow the part given with --only' },
@@ -32,7 +38,7 @@ const spec = {
 		FLOWDECK_TEST_SLOWDOWN: 'how many times slower than an idle machine the waits of the tests allow for (default 8)',
 		CHROMIUM_PATH: 'the Chromium the browser tests use (default /usr/bin/chromium)'
 	},
-	examples: ['npm test -- --only e2e tests/e2e/runs.spec.ts']
+	examples: ['npm test -- --only e2e tests/e2e/runs.spec.ts', 'npm test -- --only prefect3 tests/integration/distributed-etl.test.ts tests/e2e/prefect3-smoke.spec.ts']
 } satisfies CliSpec<typeof options>;
 
 const resultsDir = join(repoRoot, 'test-results');
@@ -94,10 +100,10 @@ function addJunitCounts(xml: string): void {
 
 const readJson = <T>(file: string) => JSON.parse(readFileSync(file, 'utf8')) as T;
 
-async function vitest(project: 'unit' | 'cli' | 'integration', files: string[], env: Record<string, string> = {}): Promise<boolean> {
-	const out = join(resultsDir, `${project}.json`);
+async function vitest(project: 'unit' | 'cli' | 'integration', files: string[], env: Record<string, string> = {}, label = ''): Promise<boolean> {
+	const out = join(resultsDir, `${project}${label ? `-${label}` : ''}.json`);
 	return part(
-		`${project} tests`,
+		`${project} tests${label ? ` (${label})` : ''}`,
 		'npx',
 		['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...files],
 		env,
@@ -106,38 +112,40 @@ async function vitest(project: 'unit' | 'cli' | 'integration', files: string[], 
 	);
 }
 
-/** The flows' environment (.venv) made before a part that runs Python: on a fresh clone, once, not by racing tests. */
-async function pythonEnvFor(name: string): Promise<boolean> {
+/** A flows' environment made before a part that runs Python: on a fresh clone, once, not by racing tests. */
+async function pythonEnvFor(name: string, major: PrefectMajor = 2): Promise<PythonEnv | undefined> {
 	try {
-		await ensurePythonEnv();
-		return true;
+		return await ensurePythonEnv(major);
 	} catch (error) {
 		console.error(`\u2717 ${name}: ${error instanceof Error ? error.message : String(error)}`);
 		counts.failed += 1;
-		return false;
+		return undefined;
 	}
 }
 
-async function pytest(files: string[]): Promise<boolean> {
+/** The flows' pytest in one Python environment (the same tests run under Prefect 2.13.7 and 3.x). */
+async function pytest(files: string[], major: PrefectMajor): Promise<boolean> {
 	const failedBefore = counts.failed;
-	if (!(await pythonEnvFor('pytest'))) return false;
-	const out = join(resultsDir, 'python.xml');
+	const env = await pythonEnvFor(`pytest (Prefect ${major})`, major);
+	if (!env) return false;
+	const out = join(resultsDir, major === 2 ? 'python.xml' : `python-prefect${major}.xml`);
 	const args = ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', `--junitxml=${out}`, ...(files.length ? files : ['tests/python'])];
-	const ok = await part('pytest (flows/etl)', python, args, {}, () => addJunitCounts(readFileSync(out, 'utf8')), out);
+	const ok = await part(`pytest (flows/etl, Prefect ${env.prefectVersion})`, env.python, args, {}, () => addJunitCounts(readFileSync(out, 'utf8')), out);
 	return ok && counts.failed === failedBefore;
 }
 
-/** Known vulnerabilities in flows/uv.lock; skipped with one line when PyPI's per-release data is not reachable. */
-async function audit(): Promise<boolean> {
-	console.log('\n=== Python dependency audit (flows/uv.lock, PyPI advisories) ===');
-	const result = await auditLock().catch((error: unknown) => ({ kind: 'failed' as const, reason: error instanceof Error ? error.message : String(error) }));
+/** Known vulnerabilities in one flows lock; skipped with one line when PyPI's per-release data is not reachable. */
+async function audit(env: PythonEnv): Promise<boolean> {
+	const lock = relative(repoRoot, env.lockPath);
+	console.log(`\n=== Python dependency audit (${lock}, Prefect ${env.prefectVersion}, PyPI advisories) ===`);
+	const result = await auditLock({ env }).catch((error: unknown) => ({ kind: 'failed' as const, reason: error instanceof Error ? error.message : String(error) }));
 	if (result.kind === 'skipped') {
-		console.log(`- audit skipped: PyPI's vulnerability data is not reachable from here (${result.reason})`);
+		console.log(`- audit of ${lock} skipped: PyPI's vulnerability data is not reachable from here (${result.reason})`);
 		counts.skipped += 1;
 		return true;
 	}
 	if (result.kind === 'failed') {
-		console.log(`\u2717 audit failed part-way: ${result.reason}`);
+		console.log(`\u2717 audit of ${lock} failed part-way: ${result.reason}`);
 		counts.failed += 1;
 		return false;
 	}
@@ -146,10 +154,54 @@ async function audit(): Promise<boolean> {
 		console.log(finding.accepted ? `! accepted ${line} — ${finding.accepted}` : `\u2717 ${line}`);
 	}
 	const open = result.findings.filter((finding) => !finding.accepted).length;
-	console.log(`=== audit: ${result.audited} packages, ${result.findings.length} with advisories, ${open} not accepted ===`);
+	console.log(`=== audit of ${lock}: ${result.audited} packages, ${result.findings.length} with advisories, ${open} not accepted ===`);
 	if (open) counts.failed += open;
 	else counts.passed += 1;
 	return open === 0;
+}
+
+const PREFECT3_SMOKE = 'tests/e2e/prefect3-smoke.spec.ts';
+let built: Promise<boolean> | undefined;
+
+/**
+ * Integration tests (files, or all when empty; none when undefined) and browser tests on a throw-away stack of one
+ * Prefect version. Integration tests (auth) and browser tests both serve the built app, built once for both stacks.
+ */
+async function stackParts(major: PrefectMajor, integrationFiles: string[] | undefined, e2eFiles: string[] | undefined): Promise<boolean> {
+	const label = major === 2 ? '' : `prefect${major}`;
+	let ok = await (built ??= part('build', 'npx', ['vite', 'build', '--logLevel', 'warn'], {}, () => {}));
+	let stack: TestStack | undefined;
+	let ui: ReturnType<typeof start> | undefined;
+	try {
+		console.log(`\n=== starting the test stack (Prefect ${pythonEnvs[major].prefectVersion}) ===`);
+		stack = await startTestStack({ workers: 2, prefect: major, log: (line) => console.log(`[stack${major === 2 ? '' : ` ${label}`}] ${line}`) });
+		const env = { ...stack.env, FLOWDECK_TEST_API_URL: stack.apiUrl };
+		if (integrationFiles) ok = (await vitest('integration', integrationFiles, env, label)) && ok;
+		if (e2eFiles) {
+			const port = await freePort();
+			const baseUrl = `http://127.0.0.1:${port}`;
+			ui = start(process.execPath, ['scripts/serve.ts'], { cwd: repoRoot, env: { ...env, PORT: String(port) }, prefix: '[ui] ' });
+			await waitFor('the UI server', async () => ((await fetch(`${baseUrl}/healthz`)).ok ? true : undefined), 60_000);
+			const out = join(resultsDir, `e2e${label ? `-${label}` : ''}.json`);
+			ok =
+				(await part(
+					`browser tests${label ? ` (${label})` : ''}`,
+					'npx',
+					['playwright', 'test', ...e2eFiles],
+					{ ...env, FLOWDECK_TEST_BASE_URL: baseUrl, PLAYWRIGHT_JSON_OUTPUT_NAME: out },
+					() => addPlaywrightCounts(readJson(out)),
+					out
+				)) && ok;
+		}
+	} catch (error) {
+		console.error(`\u2717 the test stack (Prefect ${pythonEnvs[major].prefectVersion}) failed: ${error instanceof Error ? error.message : String(error)}`);
+		ok = false;
+		counts.failed += 1;
+	} finally {
+		await ui?.stop();
+		await stack?.stop();
+	}
+	return ok;
 }
 
 main(async () => {
@@ -159,9 +211,11 @@ main(async () => {
 	if (files.length && only === undefined) usageError(spec, `test files need --only PART (one of ${PARTS.join(', ')})`);
 	const missing = files.filter((file) => !existsSync(join(repoRoot, file)));
 	if (missing.length) usageError(spec, `no such test file: ${missing.join(', ')}`);
+	const elsewhere = only === 'prefect3' ? files.filter((file) => !/^tests\/(integration|e2e)\//.test(file)) : [];
+	if (elsewhere.length) usageError(spec, `--only prefect3 runs integration and browser tests only: ${elsewhere.join(', ')}`);
 	const wants = (name: Part) => only === undefined || only === name;
 	mkdirSync(resultsDir, { recursive: true });
-	if (wants('integration') || wants('e2e')) await ensureSystemPackages();
+	if (wants('integration') || wants('e2e') || wants('prefect3')) await ensureSystemPackages();
 	let ok = true;
 
 	if (only === undefined) {
@@ -171,45 +225,19 @@ main(async () => {
 	}
 	if (wants('unit')) ok = (await vitest('unit', files)) && ok;
 	// CLI tests run deploy.py and main_etl.py.
-	if (wants('cli')) ok = (await pythonEnvFor('cli tests')) && (await vitest('cli', files)) && ok;
+	if (wants('cli')) ok = Boolean(await pythonEnvFor('cli tests')) && (await vitest('cli', files)) && ok;
 	if (wants('python')) {
-		ok = (await pytest(files)) && ok;
-		if (!files.length) ok = (await audit()) && ok;
+		for (const major of PREFECT_MAJORS) ok = (await pytest(files, major)) && ok;
+		if (!files.length) for (const major of PREFECT_MAJORS) ok = (await audit(pythonEnvs[major])) && ok;
 	}
 	if (wants('integration') || wants('e2e')) {
-		let stack: TestStack | undefined;
-		let ui: ReturnType<typeof start> | undefined;
-		try {
-			// Integration tests (auth) and browser tests both serve the built app.
-			ok = (await part('build', 'npx', ['vite', 'build', '--logLevel', 'warn'], {}, () => {})) && ok;
-			console.log('\n=== starting the test stack ===');
-			stack = await startTestStack({ workers: 2, log: (line) => console.log(`[stack] ${line}`) });
-			const env = { ...stack.env, FLOWDECK_TEST_API_URL: stack.apiUrl };
-			if (wants('integration')) ok = (await vitest('integration', files, env)) && ok;
-			if (wants('e2e')) {
-				const port = await freePort();
-				const baseUrl = `http://127.0.0.1:${port}`;
-				ui = start(process.execPath, ['scripts/serve.ts'], { cwd: repoRoot, env: { ...env, PORT: String(port) }, prefix: '[ui] ' });
-				await waitFor('the UI server', async () => ((await fetch(`${baseUrl}/healthz`)).ok ? true : undefined), 60_000);
-				const out = join(resultsDir, 'e2e.json');
-				ok =
-					(await part(
-						'browser tests',
-						'npx',
-						['playwright', 'test', ...files],
-						{ ...env, FLOWDECK_TEST_BASE_URL: baseUrl, PLAYWRIGHT_JSON_OUTPUT_NAME: out },
-						() => addPlaywrightCounts(readJson(out)),
-						out
-					)) && ok;
-			}
-		} catch (error) {
-			console.error(`\u2717 the test stack failed: ${error instanceof Error ? error.message : String(error)}`);
-			ok = false;
-			counts.failed += 1;
-		} finally {
-			await ui?.stop();
-			await stack?.stop();
-		}
+		const pick = (name: Part) => (wants(name) ? files : undefined);
+		ok = (await stackParts(2, pick('integration'), pick('e2e'))) && ok;
+	}
+	if (wants('prefect3')) {
+		// After the whole 2.13.7 suite: on Prefect 3.x, the integration tests that apply and the browser smoke.
+		const [integration, e2e] = [files.filter((file) => file.startsWith('tests/integration/')), files.filter((file) => file.startsWith('tests/e2e/'))];
+		ok = (await stackParts(3, files.length && !integration.length ? undefined : integration, files.length ? (e2e.length ? e2e : undefined) : [PREFECT3_SMOKE])) && ok;
 	}
 	console.log(`\nflowdeck: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
 	return ok && counts.failed === 0 ? 0 : 1;

@@ -3,7 +3,7 @@
 Everything is imported eagerly: the worker loads flow files with a temporary sys.path
 entry, so lazy imports of this package after load would fail.
 """
-from . import fanout, retry, slot_wait
+from . import compat, fanout, retry, slot_wait
 from .cli import run_cli
 from .params import (
     DEADLINE_DOC,
@@ -36,4 +36,5 @@ from .tasks import (
 FLOWDECK_TAG = "flowdeck"
 CHILD_DEPLOYMENT = "process-table-etl/process-table-etl-deployment"
 
-slot_wait.install()
+if compat.NEEDS_SLOT_WAIT_BACKPORT:
+    slot_wait.install()

@@ -9,7 +9,9 @@ import type { PrefectClient } from '#lib/prefect/client.ts';
 import { isPrefectError } from '#lib/prefect/errors.ts';
 import { config, ConfigError, parseConfig, type Config } from '#lib/server/config.ts';
 import { prefectClientFor } from '#lib/server/prefect.ts';
+import { majorOfVersion } from './prefect-env.ts';
 import { handleSignals, isShuttingDown } from './processes.ts';
+import type { PrefectMajor } from './python.ts';
 
 export type CliOption =
 	{ type: 'string'; short?: string; /** placeholder in the help, e.g. N */ value: string; default?: string; description: string } | { type: 'boolean'; short?: string; description: string };
@@ -124,6 +126,18 @@ export async function reachablePrefect(cfg: Config): Promise<PrefectClient> {
 		throw error;
 	});
 	return prefect;
+}
+
+/**
+ * The reachable server and its Prefect major version (GET /api/admin/version): which Python environment deploys
+ * to it and runs its workers and flows. Any other version ends the script with a clear line.
+ */
+export async function reachableServerMajor(cfg: Config): Promise<{ prefect: PrefectClient; major: PrefectMajor }> {
+	const prefect = await reachablePrefect(cfg);
+	const version = await prefect.serverVersion();
+	const major = majorOfVersion(version);
+	if (major === undefined) fail(`the Prefect server at ${cfg.PREFECT_API_URL} runs Prefect ${version}; Flowdeck's flows and tooling run on Prefect 2.13.7 and 3.x`, 2);
+	return { prefect, major };
 }
 
 export function fail(message: string, code = 1): never {

@@ -1,12 +1,12 @@
 /**
- * Audits flows/uv.lock for known vulnerabilities with PyPI's JSON API, which lists the advisories of each release
+ * Audits a flows lock (flows/uv.lock for Prefect 2.13.7, flows/prefect3/uv.lock for 3.x) for known vulnerabilities with PyPI's JSON API, which lists the advisories of each release
  * (https://pypi.org/pypi/NAME/VERSION/json, field `vulnerabilities`, from the OSV database). Packages the flows
- * cannot lift (Prefect 2.13.7 pins them) are accepted in flows/vulnerabilities-accepted.json with the reason, for
- * that version only: a lifted or changed version is audited again.
+ * cannot lift (Prefect 2.13.7 pins them) are accepted in the vulnerabilities-accepted.json beside the lock with the
+ * reason, for that version only: a lifted or changed version is audited again.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { flowsDir } from './python.ts';
+import { pythonEnvs, type PythonEnv } from './python.ts';
 
 export interface LockedPackage {
 	name: string;
@@ -37,9 +37,11 @@ async function releaseVulnerabilities(pkg: LockedPackage, timeoutMs: number): Pr
 	return body.vulnerabilities.filter((entry) => !entry.withdrawn);
 }
 
-export async function auditLock(options: { lockPath?: string; acceptedPath?: string; timeoutMs?: number; concurrency?: number } = {}): Promise<AuditResult> {
-	const packages = lockedPackages(readFileSync(options.lockPath ?? join(flowsDir, 'uv.lock'), 'utf8'));
-	const accepted = JSON.parse(readFileSync(options.acceptedPath ?? join(flowsDir, 'vulnerabilities-accepted.json'), 'utf8')) as Accepted;
+/** Audits the lock of one Python environment (default: Prefect 2.13.7's). */
+export async function auditLock(options: { env?: PythonEnv; timeoutMs?: number; concurrency?: number } = {}): Promise<AuditResult> {
+	const env = options.env ?? pythonEnvs[2];
+	const packages = lockedPackages(readFileSync(env.lockPath, 'utf8'));
+	const accepted = JSON.parse(readFileSync(join(env.projectDir, 'vulnerabilities-accepted.json'), 'utf8')) as Accepted;
 	const timeoutMs = options.timeoutMs ?? 15_000;
 	// One release every lock has answers first: when it cannot, the source is not reachable from here.
 	const probe = packages.find((pkg) => pkg.name === 'prefect') ?? packages[0];

@@ -9,7 +9,7 @@
 import { hostname } from 'node:os';
 import { createPrefectClient, type PrefectClient } from '#lib/prefect/client.ts';
 import type { NewState } from '#lib/prefect/schemas.ts';
-import { ensurePythonEnv, prefectCli } from './python.ts';
+import { ensurePythonEnv, type PrefectMajor } from './python.ts';
 import { endGroup, groupMembers, sleep, start, type Managed } from './processes.ts';
 
 export interface SupervisorOptions {
@@ -22,6 +22,8 @@ export interface SupervisorOptions {
 	maxBackoffMs?: number;
 	/** Where runs left behind are marked Crashed; default: a client for env.PREFECT_API_URL. */
 	prefect?: PrefectClient;
+	/** The Prefect major version of the server: the workers run from that version's Python environment (default 2). */
+	prefectMajor?: PrefectMajor;
 }
 
 export interface WorkerSupervisor {
@@ -42,7 +44,8 @@ const ACTIVE_STATES = ['RUNNING', 'PENDING', 'CANCELLING'] as const;
 export async function markRunsOfProcesses(prefect: PrefectClient, pool: string, pids: number[], why: string): Promise<string[]> {
 	if (pids.length === 0) return [];
 	const host = hostname();
-	const wanted = new Set(pids.map((pid) => `${host}:${pid}`));
+	// Prefect 2.13.7's process worker records "host:pid"; 3.x records the bare pid (runs of this pool only).
+	const wanted = new Set(pids.flatMap((pid) => [`${host}:${pid}`, String(pid)]));
 	const runs = await prefect.flowRuns.filterAll({ work_pools: { name: { any_: [pool] } }, flow_runs: { state: { type: { any_: [...ACTIVE_STATES] } } } }, 2000);
 	const lines: string[] = [];
 	for (const run of runs.filter((candidate) => wanted.has(candidate.infrastructure_pid ?? ''))) {
@@ -57,7 +60,7 @@ export async function markRunsOfProcesses(prefect: PrefectClient, pool: string, 
 }
 
 export async function superviseWorkers(options: SupervisorOptions): Promise<WorkerSupervisor> {
-	await ensurePythonEnv();
+	const { prefectCli } = await ensurePythonEnv(options.prefectMajor ?? 2);
 	const names = Array.from({ length: options.count }, (_, index) => `${options.namePrefix ?? 'worker'}-${index + 1}`);
 	const running = new Map<string, Managed>();
 	const restarts = new Map<string, number>(names.map((name) => [name, 0]));

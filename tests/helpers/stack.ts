@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createPrefectClient } from '#lib/prefect/client.ts';
 import { loadRunTree, treeIsFinal, type RunTree } from '#lib/server/run-tree.ts';
 import { sleep, waitFor } from '../../scripts/lib/processes.ts';
+import { pythonEnvs, type PrefectMajor } from '../../scripts/lib/python.ts';
 
 export function testApiUrl(): string {
 	const url = process.env.FLOWDECK_TEST_API_URL;
@@ -79,4 +80,21 @@ export function maxOverlap(intervals: Array<{ start: number; end: number }>): nu
 		most = Math.max(most, open);
 	}
 	return most;
+}
+
+/** The Prefect major version of the stack npm test started (2 = 2.13.7, 3 = 3.x: its prefect3 part). */
+export const testPrefectMajor = (): PrefectMajor => (process.env.FLOWDECK_PREFECT_VERSION === '3' ? 3 : 2);
+
+/** The Prefect release the stack runs, as /api/admin/version answers it ("2.13.7", "3.9.1"). */
+export const testServerVersion = (): string => pythonEnvs[testPrefectMajor()].prefectVersion;
+
+/**
+ * For tests that apply to Prefect 2.13.7 only: true (skip them) on another stack, printing why, so that no skip is
+ * silent. Use: `describe.skipIf(prefect2Only('why'))(…)`; vitest counts the skipped tests.
+ */
+export function prefect2Only(reason: string): boolean {
+	const major = testPrefectMajor();
+	if (major === 2) return false;
+	console.log(`skipped on Prefect ${major}: ${reason}`);
+	return true;
 }

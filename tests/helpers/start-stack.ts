@@ -11,6 +11,7 @@ import { prefectProcessEnv } from '../../scripts/lib/prefect-env.ts';
 import { deployFixtureFlows, deployFlows } from '../../scripts/lib/deploy.ts';
 import { startLocalServer } from '../../scripts/lib/local-server.ts';
 import { freePort } from '../../scripts/lib/processes.ts';
+import { pythonEnvs, type PrefectMajor } from '../../scripts/lib/python.ts';
 import { setupServer } from '../../scripts/lib/setup.ts';
 import { superviseWorkers } from '../../scripts/lib/workers.ts';
 import { reportOnline } from '../../scripts/lib/worker-status.ts';
@@ -23,6 +24,8 @@ export interface TestStack {
 	workPool: string;
 	tag: string;
 	limit: number;
+	/** The Prefect major version it runs (2 = 2.13.7, 3 = 3.x). */
+	prefect: PrefectMajor;
 	/** Environment for processes that use this stack (workers, the UI server, tests). */
 	env: Record<string, string>;
 	stop: () => Promise<void>;
@@ -32,11 +35,14 @@ export interface TestStackOptions {
 	workers: number;
 	/** Prefect's database: SQLite in the temporary PREFECT_HOME (default), or a PostgreSQL cluster of its own there. */
 	database?: 'sqlite' | 'postgres';
+	/** The Prefect major version to run: 2 (2.13.7, default) or 3 (3.x, from its own Python environment). */
+	prefect?: PrefectMajor;
 	log?: (line: string) => void;
 }
 
 export async function startTestStack(options: TestStackOptions): Promise<TestStack> {
 	const log = options.log ?? ((line: string) => console.log(line));
+	const major = options.prefect ?? 2;
 	const home = mkdtempSync(join(tmpdir(), 'flowdeck-prefect-'));
 	// PostgreSQL runs as its own user (when we are root): it must be able to reach its data directory.
 	if (options.database === 'postgres') chmodSync(home, 0o755);
@@ -55,20 +61,29 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
 		rmSync(home, { recursive: true, force: true });
 	};
 	try {
-		log(`starting Prefect at ${apiUrl} (PREFECT_HOME=${home})`);
+		log(`starting Prefect ${pythonEnvs[major].prefectVersion} at ${apiUrl} (PREFECT_HOME=${home})`);
 		const database = options.database === 'postgres' ? { kind: 'local-postgres' as const, dataDir: join(home, 'postgres') } : { kind: 'sqlite' as const };
-		const server = await startLocalServer({ apiUrl, home, database, log, timeoutMs: START_MS });
+		const server = await startLocalServer({ apiUrl, home, database, log, timeoutMs: START_MS, prefect: major, tagSlotWaitSeconds: cfg.PREFECT_TASK_RUN_TAG_CONCURRENCY_SLOT_WAIT_SECONDS });
 		stops.push(server.stop);
 		const prefect = createPrefectClient({ apiUrl });
 		await setupServer(prefect, { workPool: cfg.PREFECT_WORK_POOL, tag: cfg.PREFECT_CONCURRENCY_TAG, limit: cfg.PREFECT_CONCURRENCY_LIMIT });
 		log('deploying flows');
-		await deployFlows(env, () => {});
-		await deployFixtureFlows(env, () => {});
-		const workers = await superviseWorkers({ count: options.workers, pool: cfg.PREFECT_WORK_POOL, env, onLine: () => {} });
+		await deployFlows(major, env, () => {});
+		await deployFixtureFlows(major, env, () => {});
+		const workers = await superviseWorkers({ count: options.workers, pool: cfg.PREFECT_WORK_POOL, env, onLine: () => {}, prefectMajor: major });
 		stops.push(workers.stop);
 		if (!(await reportOnline(prefect, cfg.PREFECT_WORK_POOL, workers.names, log, START_MS))) throw new Error('workers did not come online');
 		// The UI server of the tests shows runs no one executes as stale after 5 quiet seconds (default 120).
-		return { apiUrl, workPool: cfg.PREFECT_WORK_POOL, tag: cfg.PREFECT_CONCURRENCY_TAG, limit: cfg.PREFECT_CONCURRENCY_LIMIT, env: { ...env, FLOWDECK_STALE_AFTER_SECONDS: '5' }, stop };
+		// FLOWDECK_PREFECT_VERSION tells the tests (and scripts they start) which Prefect the stack runs.
+		return {
+			apiUrl,
+			workPool: cfg.PREFECT_WORK_POOL,
+			tag: cfg.PREFECT_CONCURRENCY_TAG,
+			limit: cfg.PREFECT_CONCURRENCY_LIMIT,
+			prefect: major,
+			env: { ...env, FLOWDECK_STALE_AFTER_SECONDS: '5', FLOWDECK_PREFECT_VERSION: String(major) },
+			stop
+		};
 	} catch (error) {
 		await stop();
 		throw error;

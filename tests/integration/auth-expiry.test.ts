@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep } from '../../scripts/lib/processes.ts';
 import { startGateway, type Gateway } from '../helpers/gateway.ts';
 import { header, startFlowdeck, Visitor, type FlowdeckServer } from '../helpers/flowdeck.ts';
-import { testApiUrl } from '../helpers/stack.ts';
+import { testApiUrl, testServerVersion } from '../helpers/stack.ts';
 
 const maxAgeSeconds = 6;
 /** Waits until the gateway's sessions have expired; nothing is measured. */
@@ -37,7 +37,7 @@ describe('per-user session when the workbench session expires', () => {
 		const browser = new Visitor(flowdeck.url);
 		expect((await browser.signIn('alice', 'alice-Secret-1', '/?tab=pools')).status).toBe(303);
 		const id = browser.cookies.get('flowdeck-session')!;
-		expect((await browser.get('/?tab=pools')).body).toContain('data-testid="server-version">2.13.7<');
+		expect((await browser.get('/?tab=pools')).body).toContain(`data-testid="server-version">${testServerVersion()}<`);
 
 		await outliveUpstreamSession();
 		const expired = await browser.get('/?tab=pools');
@@ -58,7 +58,7 @@ describe('per-user session when the workbench session expires', () => {
 		const back = await browser.signIn('alice', 'alice-Secret-1', new URLSearchParams(location.split('?')[1]).get('next')!);
 		expect(header(back, 'location')).toBe('/?tab=pools');
 		expect(browser.cookies.get('flowdeck-session')).not.toBe(id);
-		expect((await browser.get('/?tab=pools')).body).toContain('data-testid="server-version">2.13.7<');
+		expect((await browser.get('/?tab=pools')).body).toContain(`data-testid="server-version">${testServerVersion()}<`);
 	});
 });
 
@@ -79,7 +79,7 @@ describe('service account when its workbench session expires', () => {
 		const visitor = new Visitor(flowdeck.url);
 		const page = await visitor.get('/');
 		expect(page.status).toBe(200);
-		expect(page.body).toContain('data-testid="server-version">2.13.7<');
+		expect(page.body).toContain(`data-testid="server-version">${testServerVersion()}<`);
 		expect(page.body).toContain('auth: workbench service account');
 		expect(page.body).not.toContain('Sign out');
 		expect(header(await visitor.get('/login'), 'location')).toBe('/');
@@ -92,7 +92,7 @@ describe('service account when its workbench session expires', () => {
 		const pages = await Promise.all(Array.from({ length: 6 }, () => new Visitor(flowdeck.url).get('/')));
 		for (const page of pages) {
 			expect(page.status).toBe(200);
-			expect(page.body).toContain('data-testid="server-version">2.13.7<');
+			expect(page.body).toContain(`data-testid="server-version">${testServerVersion()}<`);
 		}
 		expect(await gateway.logins()).toEqual({ succeeded: 2, failed: 0 });
 		for (const page of pages) expect(page.body).not.toContain('svc-Secret-9');

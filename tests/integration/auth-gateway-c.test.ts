@@ -10,7 +10,7 @@ import { openSse, type SseConnection } from '../helpers/sse-client.ts';
 import { sleep, waitFor } from '../../scripts/lib/processes.ts';
 import { startGateway, type Gateway } from '../helpers/gateway.ts';
 import { header, rawRequest, startFlowdeck, Visitor, type FlowdeckServer } from '../helpers/flowdeck.ts';
-import { testApiUrl, testPrefect } from '../helpers/stack.ts';
+import { testApiUrl, testPrefect, testServerVersion } from '../helpers/stack.ts';
 
 const prefect = testPrefect();
 const users = { alice: 'alice-Secret-1', bob: 'bob-Secret-2', svc: 'svc-Secret-9' };
@@ -48,7 +48,7 @@ describe('gateway shape (c): the service account across expiries', () => {
 	});
 
 	it('signs in exactly once per expiry however many pages are in flight, and no page fails', async () => {
-		expect((await new Visitor(flowdeck.url).get('/')).body).toContain('data-testid="server-version">2.13.7<');
+		expect((await new Visitor(flowdeck.url).get('/')).body).toContain(`data-testid="server-version">${testServerVersion()}<`);
 		expect(await gateway.logins()).toEqual({ succeeded: 1, failed: 0 });
 		const paths = ['/', '/runs', '/flows', '/work-pools', '/deployments', '/concurrency', `/runs/${runId}`];
 		for (let expiry = 1; expiry <= 2; expiry++) {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type Gateway, type GatewayShape } from '../helpers/gateway.ts';
 import { header, setCookies, startFlowdeck, Visitor, type FlowdeckServer, type Recorded } from '../helpers/flowdeck.ts';
-import { testApiUrl } from '../helpers/stack.ts';
+import { testApiUrl, testServerVersion } from '../helpers/stack.ts';
 
 const users = { alice: 'alice-Secret-1', bob: 'bob-Secret-2', carol: 'carol-Secret-3' };
 const apiKey = 'flowdeck-test-key-5f1c';
@@ -57,7 +57,7 @@ describe.each<GatewayShape>(['a', 'b'])('workbench sign-in per user, gateway sha
 
 		const overview = await browser.get('/?tab=pools');
 		expect(overview.status).toBe(200);
-		expect(overview.body).toContain('data-testid="server-version">2.13.7<');
+		expect(overview.body).toContain(`data-testid="server-version">${testServerVersion()}<`);
 		expect(overview.body).toContain('aria-label="Work pool default-pool"');
 		expect(overview.body).toContain('data-testid="signed-in-user">alice<');
 		expect(overview.body).toContain(`auth: workbench sign-in (per user)${shape === 'b' ? ' + API key' : ''}`);

@@ -11,12 +11,12 @@ import { startCountingProxy, type CountingProxy } from '../helpers/counting-prox
 import { latestRuns } from '#lib/server/lookups.ts';
 import { loadDeployments } from '#lib/server/deployments.ts';
 import { startFlowdeck, Visitor, type FlowdeckServer } from '../helpers/flowdeck.ts';
-import { testApiUrl, testPrefect } from '../helpers/stack.ts';
+import { prefect2Only, testApiUrl, testPrefect } from '../helpers/stack.ts';
 
 const NEWER_RUNS = 1050;
 const TWO_DAYS_MS = 2 * 86_400_000;
 
-describe('last run at any data size', () => {
+describe.skipIf(prefect2Only('seeds thousands of runs in one burst: Prefect 3.x on SQLite answers that burst with 503 (database busy)'))('last run at any data size', () => {
 	const suffix = randomUUID().slice(0, 8);
 	let quietFlow: { id: string };
 	let quietDeployment: { id: string };

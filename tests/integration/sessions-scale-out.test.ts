@@ -9,7 +9,7 @@ import { createRedisSessionStore } from '#lib/auth/redis-sessions.ts';
 import { startGateway, type Gateway } from '../helpers/gateway.ts';
 import { header, startFlowdeck, Visitor, type FlowdeckServer } from '../helpers/flowdeck.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
-import { testApiUrl } from '../helpers/stack.ts';
+import { testApiUrl, testServerVersion } from '../helpers/stack.ts';
 import { freePort } from '../../scripts/lib/processes.ts';
 
 const users = { alice: 'alice-Secret-1' };
@@ -78,12 +78,12 @@ describe('sessions in Redis, two instances behind one proxy', () => {
 
 		const onA = await browser.get('/');
 		expect(onA.status).toBe(200);
-		expect(onA.body).toContain('data-testid="server-version">2.13.7<');
+		expect(onA.body).toContain(`data-testid="server-version">${testServerVersion()}<`);
 
 		proxy.target = b.url;
 		const onB = await browser.get('/');
 		expect(onB.status).toBe(200);
-		expect(onB.body).toContain('data-testid="server-version">2.13.7<');
+		expect(onB.body).toContain(`data-testid="server-version">${testServerVersion()}<`);
 
 		// Restart instance A on its port (SIGTERM, then a fresh process: nothing in its memory survives).
 		const port = Number(new URL(a.url).port);
@@ -92,7 +92,7 @@ describe('sessions in Redis, two instances behind one proxy', () => {
 		proxy.target = instances[0].url;
 		const afterRestart = await browser.get('/');
 		expect(afterRestart.status).toBe(200);
-		expect(afterRestart.body).toContain('data-testid="server-version">2.13.7<');
+		expect(afterRestart.body).toContain(`data-testid="server-version">${testServerVersion()}<`);
 
 		proxy.target = b.url;
 		expect((await browser.signOut()).status).toBe(303);

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { superviseWorkers } from '../../scripts/lib/workers.ts';
 import { waitFor } from '../../scripts/lib/processes.ts';
-import { testApiUrl, testPrefect } from '../helpers/stack.ts';
+import { testApiUrl, testPrefect, testPrefectMajor } from '../helpers/stack.ts';
 
 function processesOf(name: string): number[] {
 	const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
@@ -22,7 +22,8 @@ describe('worker supervisor', () => {
 			pool: 'default-pool',
 			namePrefix: `it-supervised-${Date.now()}`,
 			env: { PREFECT_API_URL: testApiUrl(), PREFECT_WORKER_HEARTBEAT_SECONDS: '5', PREFECT_WORKER_QUERY_SECONDS: '1' },
-			onLine: (line) => lines.push(line)
+			onLine: (line) => lines.push(line),
+			prefectMajor: testPrefectMajor()
 		});
 		const [name] = supervisor.names;
 		try {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { authModeOf, authSummary, describeAuthMode } from '#lib/auth/mode.ts';
 import { ConfigError, parseConfig } from '#lib/server/config.ts';
-import { prefectDatabase, prefectProcessEnv } from '../../scripts/lib/prefect-env.ts';
+import { majorOfVersion, prefectDatabase, prefectHome, prefectMajor, prefectProcessEnv } from '../../scripts/lib/prefect-env.ts';
 
 describe('parseConfig', () => {
 	it('gives the embedded defaults for an empty environment', () => {
@@ -58,6 +58,20 @@ describe('parseConfig', () => {
 		const url = 'postgresql+asyncpg://prefect:pw@db.internal:5432/prefect';
 		expect(prefectDatabase(parseConfig({ FLOWDECK_PREFECT_DATABASE: url }))).toEqual({ kind: 'url', url });
 		expect(() => parseConfig({ FLOWDECK_PREFECT_DATABASE: 'mysql://x' })).toThrow(/FLOWDECK_PREFECT_DATABASE/);
+	});
+
+	it('starts Prefect 2.13.7 by default, 3.x with FLOWDECK_PREFECT_VERSION=3, whose data never mixes with 2.x data', () => {
+		const two = parseConfig({ FLOWDECK_PREFECT_DATABASE: 'postgres' });
+		const three = parseConfig({ FLOWDECK_PREFECT_VERSION: '3', FLOWDECK_PREFECT_DATABASE: 'postgres' });
+		expect([prefectMajor(two), prefectMajor(three)]).toEqual([2, 3]);
+		expect(prefectHome(three)).toBe(`${prefectHome(two)}-3`);
+		const [dir2, dir3] = [prefectDatabase(two), prefectDatabase(three)].map((database) => (database.kind === 'local-postgres' ? database.dataDir : ''));
+		expect(dir3).toBe(`${dir2}-3`);
+		expect(() => parseConfig({ FLOWDECK_PREFECT_VERSION: '4' })).toThrow(/FLOWDECK_PREFECT_VERSION/);
+	});
+
+	it('reads the major version of a Prefect release the tooling can run', () => {
+		expect(['2.13.7', '3.9.1', '3.0.0rc1', '1.4.0', '4.0.0', 'nonsense'].map(majorOfVersion)).toEqual([2, 3, 3, undefined, undefined, undefined]);
 	});
 
 	it('passes the short worker and slot-wait intervals to Prefect processes', () => {

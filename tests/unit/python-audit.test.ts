@@ -1,9 +1,9 @@
-/** The audit of flows/uv.lock with PyPI's per-release advisories (stubbed: PyPI's data is not reachable everywhere). */
+/** The audit of the flows' locks (flows/uv.lock, flows/prefect3/uv.lock) with PyPI's per-release advisories (stubbed: PyPI's data is not reachable everywhere). */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, test, vi } from 'vitest';
 import { auditLock, lockedPackages } from '../../scripts/lib/python-audit.ts';
-import { flowsDir } from '../../scripts/lib/python.ts';
+import { flowsDir, pythonEnvs } from '../../scripts/lib/python.ts';
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -19,6 +19,14 @@ test('the lock lists its registry packages, Prefect 2.13.7 among them, not the p
 	expect(packages).toContainEqual({ name: 'prefect', version: '2.13.7' });
 	expect(packages.map((pkg) => pkg.name)).not.toContain('flowdeck-flows');
 	expect(packages.length).toBeGreaterThan(50);
+});
+
+test('the Prefect 3 lock pins Prefect 3.9.1 with pydantic 2 for Python 3.12', () => {
+	const lock = readFileSync(pythonEnvs[3].lockPath, 'utf8');
+	const packages = lockedPackages(lock);
+	expect(packages).toContainEqual({ name: 'prefect', version: '3.9.1' });
+	expect(packages.find((pkg) => pkg.name === 'pydantic')?.version).toMatch(/^2\./);
+	expect(lock).toContain('requires-python = "==3.12.*"');
 });
 
 test('advisories are reported per release; accepted ones carry their reason, withdrawn ones are ignored', async () => {
@@ -39,6 +47,13 @@ test('advisories are reported per release; accepted ones carry their reason, wit
 		{ name: 'jinja2', version: '3.1.6', ids: ['GHSA-bbbb'], fixedIn: ['3.1.7'] },
 		{ name: 'starlette', version: '0.27.0', ids: ['GHSA-aaaa/CVE-2024-0001'], fixedIn: ['0.40.0'], accepted: expect.stringContaining('prefect 2.13.7 requires starlette') }
 	]);
+});
+
+test("each lock is audited with its own accepted list: Prefect 2.13.7's exceptions do not cover the 3.x lock", async () => {
+	vi.stubGlobal('fetch', releases({ 'prefect 3.9.1': [{ id: 'GHSA-cccc', fixed_in: ['3.9.2'] }], 'prefect 2.13.7': [{ id: 'GHSA-dddd' }] }));
+	const result = await auditLock({ env: pythonEnvs[3], concurrency: 4 });
+	expect(result).toMatchObject({ kind: 'done', findings: [{ name: 'prefect', version: '3.9.1', ids: ['GHSA-cccc'], fixedIn: ['3.9.2'] }] });
+	expect(result.kind === 'done' && result.findings[0]?.accepted).toBeFalsy();
 });
 
 test('without per-release data (a mirror answering 404) the audit is skipped, saying why', async () => {

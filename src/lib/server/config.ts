@@ -24,6 +24,8 @@ export const ConfigSchema = z
 	.object({
 		PREFECT_API_URL: httpUrl.default('http://127.0.0.1:4200/api').transform((url) => url.replace(/\/+$/, '')),
 		PREFECT_API_KEY: optionalText,
+		/** "user:pass" of a Prefect 3 server's basic auth (PREFECT_SERVER_API_AUTH_STRING): sent as Authorization: Basic, instead of the key. */
+		PREFECT_API_AUTH_STRING: optionalText,
 		FLOWDECK_REQUEST_TIMEOUT_MS: int(10_000, 100, 300_000),
 		FLOWDECK_READ_RETRIES: int(2, 0, 10),
 		/** How long a call is re-sent while Prefect answers that its database is busy (nothing was saved). */
@@ -32,6 +34,8 @@ export const ConfigSchema = z
 		FLOWDECK_SHARED_READS: z.enum(['on', 'off']).default('on'),
 		FLOWDECK_SHARED_READ_MS: int(1000, 0, 10_000),
 		FLOWDECK_PREFECT_HOME: text('.prefect-home'),
+		/** The Prefect major version the scripts start and run flows with when no server tells them (2 = 2.13.7, 3 = 3.x). */
+		FLOWDECK_PREFECT_VERSION: z.enum(['2', '3']).default('2'),
 		/** The local Prefect server's database: sqlite (in FLOWDECK_PREFECT_HOME), postgres (a cluster the scripts start), or a URL. */
 		FLOWDECK_PREFECT_DATABASE: z
 			.union([z.enum(['sqlite', 'postgres']), z.string().regex(/^postgresql\+asyncpg:\/\/\S+$/, 'must be sqlite, postgres or a postgresql+asyncpg:// URL')])

@@ -91,6 +91,8 @@ export async function countDescendants(prefect: PrefectClient, runIds: string[],
 	const firstLevel = await subflowTasksOf(prefect, runIds, cap);
 	const rootOfChild = new Map<string, string>();
 	for (const task of firstLevel) {
+		// Subflow task runs were read by their flow runs: never outside one.
+		if (!task.flow_run_id) continue;
 		const count = counts.get(task.flow_run_id) ?? { children: 0, grandchildren: 0 };
 		count.children += 1;
 		counts.set(task.flow_run_id, count);
@@ -99,7 +101,7 @@ export async function countDescendants(prefect: PrefectClient, runIds: string[],
 	}
 	const secondLevel = await subflowTasksOf(prefect, [...rootOfChild.keys()], cap);
 	for (const task of secondLevel) {
-		const root = rootOfChild.get(task.flow_run_id);
+		const root = task.flow_run_id ? rootOfChild.get(task.flow_run_id) : undefined;
 		const count = root ? counts.get(root) : undefined;
 		if (count) count.grandchildren += 1;
 	}
