@@ -26,7 +26,12 @@ const TASKS = 300;
 const LOG_LINES = 50_000;
 const VIEW_TIMEOUT_MS = 90_000;
 
+/** The views measured, by key (`--views`). */
+export const PAGE_VIEWS = ['dashboard', 'runs', 'flows', 'deployments', 'run-children', 'run-tasks', 'run-logs'] as const;
+export type PageView = (typeof PAGE_VIEWS)[number];
+
 interface View {
+	key: PageView;
 	name: string;
 	flowdeck: string;
 	prefect: string;
@@ -134,13 +139,13 @@ async function seedDataSet(seed: Seeder): Promise<View[]> {
 	// Made last, so it is the newest run in both UIs' run lists.
 	await createRun(seed, { flowId: flow.id, name: `bench-newest-${suffix}`, state: 'COMPLETED' });
 	return [
-		{ name: 'dashboard', flowdeck: '/', prefect: '/dashboard', marker: 'default-pool' },
-		{ name: 'runs list', flowdeck: '/runs', prefect: '/flow-runs', marker: `bench-newest-${suffix}` },
-		{ name: 'flows', flowdeck: '/flows', prefect: '/flows', marker: `aaa-bench-flow-${suffix}` },
-		{ name: 'deployments', flowdeck: '/deployments', prefect: '/deployments', marker: `aaa-bench-deployment-${suffix}` },
-		{ name: 'run, 500 children', flowdeck: `/runs/${parent.id}`, prefect: `/flow-runs/flow-run/${parent.id}`, marker: `bench-parent-${suffix}` },
-		{ name: 'run, 300 tasks', flowdeck: `/runs/${tasksRun.id}`, prefect: `/flow-runs/flow-run/${tasksRun.id}`, marker: `bench-tasks-${suffix}` },
-		{ name: 'run, 50,000 log lines', flowdeck: `/runs/${logsRun.id}`, prefect: `/flow-runs/flow-run/${logsRun.id}`, marker: `bench-logs-${suffix}` }
+		{ key: 'dashboard', name: 'dashboard', flowdeck: '/', prefect: '/dashboard', marker: 'default-pool' },
+		{ key: 'runs', name: 'runs list', flowdeck: '/runs', prefect: '/flow-runs', marker: `bench-newest-${suffix}` },
+		{ key: 'flows', name: 'flows', flowdeck: '/flows', prefect: '/flows', marker: `aaa-bench-flow-${suffix}` },
+		{ key: 'deployments', name: 'deployments', flowdeck: '/deployments', prefect: '/deployments', marker: `aaa-bench-deployment-${suffix}` },
+		{ key: 'run-children', name: 'run, 500 children', flowdeck: `/runs/${parent.id}`, prefect: `/flow-runs/flow-run/${parent.id}`, marker: `bench-parent-${suffix}` },
+		{ key: 'run-tasks', name: 'run, 300 tasks', flowdeck: `/runs/${tasksRun.id}`, prefect: `/flow-runs/flow-run/${tasksRun.id}`, marker: `bench-tasks-${suffix}` },
+		{ key: 'run-logs', name: 'run, 50,000 log lines', flowdeck: `/runs/${logsRun.id}`, prefect: `/flow-runs/flow-run/${logsRun.id}`, marker: `bench-logs-${suffix}` }
 	];
 }
 
@@ -190,7 +195,7 @@ const median = (values: number[]) => {
 	return (sorted[Math.floor((sorted.length - 1) / 2)]! + sorted[Math.ceil((sorted.length - 1) / 2)]!) / 2;
 };
 
-export async function pagesBench(rounds: number): Promise<void> {
+export async function pagesBench(rounds: number, only: readonly PageView[] = PAGE_VIEWS): Promise<void> {
 	console.log('building the UI…');
 	await run('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: repoRoot, quiet: true });
 	const home = mkdtempSync(join(tmpdir(), 'flowdeck-bench-pages-'));
@@ -205,7 +210,8 @@ export async function pagesBench(rounds: number): Promise<void> {
 			.catch(() => undefined);
 		console.log('seeding the data set…');
 		const seededAt = performance.now();
-		const views = await seedDataSet(seeder(`${origin}/api`));
+		// The whole data set is seeded whatever is measured: each view's numbers depend on the others' data (the lists).
+		const views = (await seedDataSet(seeder(`${origin}/api`))).filter((view) => only.includes(view.key));
 		console.log(`  seeded in ${((performance.now() - seededAt) / 1000).toFixed(0)} s`);
 
 		const proxy: CountingProxy = await startCountingProxy(origin, await freePort());

@@ -31,7 +31,7 @@ const signInHints: Record<SignInFailure, string> = {
 const apiDiagnosis: Record<PrefectErrorKind, string> = {
 	unreachable: 'unreachable: the connection failed',
 	timeout: 'timeout: the server accepted the connection but did not answer in time',
-	unauthorized: 'refused credentials (401/403): check PREFECT_API_KEY or the workbench sign-in',
+	unauthorized: 'refused credentials (401/403): check PREFECT_API_KEY (or PREFECT_API_AUTH_STRING) or the workbench sign-in',
 	'not-found': 'not a Prefect API: the URL answers 404 for Prefect endpoints; does PREFECT_API_URL end in /api?',
 	malformed: 'not a Prefect API: the answers are not what Prefect 2.x sends (a login page or another service?)',
 	validation: 'the server refused the request',
@@ -125,7 +125,17 @@ const spec = {
 	command: 'npm run test:auth',
 	summary: 'Check PREFECT_API_URL and the credentials of the configured auth mode (signs in at the workbench, reads flows and work pools) and say precisely what failed.',
 	options,
-	env: ['PREFECT_API_URL', 'PREFECT_API_KEY', 'WORKBENCH_LOGIN_URL', 'WORKBENCH_USERNAME', 'WORKBENCH_PASSWORD', 'WORKBENCH_USERNAME_FIELD', 'WORKBENCH_PASSWORD_FIELD', 'WORKBENCH_CSRF_FIELD'],
+	env: [
+		'PREFECT_API_URL',
+		'PREFECT_API_KEY',
+		'PREFECT_API_AUTH_STRING',
+		'WORKBENCH_LOGIN_URL',
+		'WORKBENCH_USERNAME',
+		'WORKBENCH_PASSWORD',
+		'WORKBENCH_USERNAME_FIELD',
+		'WORKBENCH_PASSWORD_FIELD',
+		'WORKBENCH_CSRF_FIELD'
+	],
 	examples: ['printf %s "$PASSWORD" | npm run test:auth -- --username alice']
 } satisfies CliSpec<typeof options>;
 
@@ -142,7 +152,7 @@ main(async () => {
 		return 1;
 	}
 
-	let credentials: UpstreamCredentials = { headers: () => apiKeyHeaders(cfg.PREFECT_API_KEY) };
+	let credentials: UpstreamCredentials = { headers: () => apiKeyHeaders(cfg) };
 	if (mode.kind === 'workbench') {
 		const account = mode.account === 'service' ? cfg.WORKBENCH_USERNAME : username;
 		if (!account) {
@@ -174,7 +184,7 @@ main(async () => {
 		}
 		credentials = jarCredentials({
 			apiUrl: cfg.PREFECT_API_URL,
-			apiKey: cfg.PREFECT_API_KEY,
+			keys: cfg,
 			now: Date.now,
 			cookies: {
 				current: async () => ({ jar, generation: 0 }),

@@ -70,5 +70,7 @@ export function prefectProcessEnv(cfg: Config): Record<string, string> {
 		PREFECT_LOGGING_TO_API_BATCH_INTERVAL: '1'
 	};
 	if (cfg.PREFECT_API_KEY) env.PREFECT_API_KEY = cfg.PREFECT_API_KEY;
+	// Prefect 3's own client sends it as Basic auth (workers, flows), as Flowdeck does.
+	if (cfg.PREFECT_API_AUTH_STRING) env.PREFECT_API_AUTH_STRING = cfg.PREFECT_API_AUTH_STRING;
 	return env;
 }

@@ -10,7 +10,18 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { runScript } from './run-script.ts';
 
 const now = new Date().toISOString();
-const deployment = { id: randomUUID(), created: now, updated: now, name: 'distributed-etl-deployment', flow_id: randomUUID(), tags: [], parameters: {}, work_pool_name: 'default-pool' };
+const deployment = {
+	id: randomUUID(),
+	created: now,
+	updated: now,
+	name: 'distributed-etl-deployment',
+	flow_id: randomUUID(),
+	tags: [],
+	parameters: {},
+	work_pool_name: 'default-pool',
+	schedule: null,
+	is_schedule_active: true
+};
 const run = {
 	id: randomUUID(),
 	created: now,

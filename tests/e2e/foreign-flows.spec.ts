@@ -196,12 +196,22 @@ test('run lists survive a run Prefect cannot list (an integer past 64 bits) and 
 	const prefect = testPrefect();
 	const deployment = await prefect.deployments.byName('many-params', 'fixture');
 	const scheduled = { type: 'SCHEDULED', state_details: { scheduled_time: new Date(Date.now() + 86_400_000).toISOString() } };
-	const create = (parameters: string) =>
-		fetch(`${testApiUrl()}/deployments/${deployment.id}/create_flow_run`, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: `{"parameters": ${parameters}, "state": ${JSON.stringify(scheduled)}, "tags": ["e2e-poison"]}`
-		}).then(async (response) => ((await response.json()) as { id: string }).id);
+	const create = async (parameters: string) => {
+		for (let attempt = 1; ; attempt++) {
+			const response = await fetch(`${testApiUrl()}/deployments/${deployment.id}/create_flow_run`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: `{"parameters": ${parameters}, "state": ${JSON.stringify(scheduled)}, "tags": ["e2e-poison"]}`
+			});
+			// 503: Prefect's SQLite was busy and nothing was written; sent again, as the product's own writes are.
+			if (response.status === 503 && attempt < 6) {
+				await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+				continue;
+			}
+			expect(response.ok, `create_flow_run answered ${response.status}`).toBe(true);
+			return ((await response.json()) as { id: string }).id;
+		}
+	};
 	const poison = await create('{"source": {"name": "p", "limits": {"max_rows": 1}}, "big": 99999999999999999999}');
 	const healthy = await create('{"source": {"name": "h", "limits": {"max_rows": 1}}}');
 	try {

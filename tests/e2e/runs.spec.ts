@@ -1,4 +1,4 @@
-/** /runs and /runs/[id]: views kept in the URL, bulk cancel, cancel with descendants, run again, re-run failed children. */
+/** /runs and /runs/[id]: views kept in the URL, bulk cancel, cancel with descendants, run again, re-run failed children, the run page without JavaScript. */
 import { expect, test } from '@playwright/test';
 import { ORCHESTRATOR, TABLE_CHILD } from '#lib/deployment-names.ts';
 import { RERUN_TAG_PREFIX } from '#lib/server/run-actions.ts';
@@ -87,6 +87,17 @@ test('bulk cancel: the selected runs, and only those, are cancelled in Prefect',
 
 test.describe('without JavaScript', () => {
 	test.use({ javaScriptEnabled: false });
+
+	test('a run page comes whole: its tree, task runs and logs are on the first page, not left loading', async ({ page }) => {
+		const { fanOut } = seeded;
+		await page.goto(`/runs/${fanOut.root.id}`);
+		// The streamed page's <noscript> asks for the page rendered whole on the server.
+		await expect(page).toHaveURL(/[?&]whole=1/);
+		await expect(page.getByTestId('tree-node')).toHaveCount(fanOut.levels.flat().length);
+		await expect(page.getByTestId('log-line').first()).toBeVisible();
+		await expect(page.getByTestId('task-count')).toBeVisible();
+		await expect(page.getByTestId('part-loading')).toHaveCount(0);
+	});
 
 	test('bulk cancel is a plain form POST that answers with the same view', async ({ page }) => {
 		const prefect = testPrefect();

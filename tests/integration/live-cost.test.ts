@@ -1,12 +1,15 @@
 /**
  * What live pages cost upstream, counted by a proxy between the built Flowdeck and the real Prefect:
- * - a first viewer's stream starts from the data its page just rendered (no second load of the page);
+ * - a first viewer's stream starts from the data its page just rendered (no second load of the page), the run
+ *   page's included: its stream costs only the check that the run exists;
+ * - a second viewer joins the running poller (its snapshot costs nothing), a reconnect reads for itself;
  * - a run that finished a while ago costs its stream one round: snapshot, then end.
  * Polling intervals are set beyond the test's length, so no later tick is counted.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrefectClient } from '#lib/prefect/client.ts';
+import type { RunSnapshot } from '#lib/live-events.ts';
 import { RunFeed } from '#lib/server/live/run-feed.ts';
 import { freePort, waitFor } from '../../scripts/lib/processes.ts';
 import { startCountingProxy, type CountingProxy } from '../helpers/counting-proxy.ts';
@@ -48,24 +51,89 @@ describe('live cost', () => {
 		expect(runs.stream).toBe(0);
 	});
 
-	it("ends a finished run's stream after one round", async () => {
+	/** A run in `state` with a few log lines. */
+	async function runIn(state: 'COMPLETED' | 'RUNNING', name: string) {
 		const prefect = testPrefect();
 		const flow = await prefect.flows.create('it-live-cost');
-		const run = await prefect.flowRuns.create(flow.id, { name: `finished-${randomUUID().slice(0, 8)}`, state: { type: 'COMPLETED', name: 'Completed' } });
-		const ended = Date.parse((await prefect.flowRuns.get(run.id)).end_time ?? new Date().toISOString());
-		// Settled: its last log lines are in (the feed waits for them only within 12 s of the end).
-		await new Promise((resolve) => setTimeout(resolve, Math.max(0, ended + 13_000 - Date.now())));
+		const run = await prefect.flowRuns.create(flow.id, { name: `${name}-${randomUUID().slice(0, 8)}`, state: { type: state, name: state === 'RUNNING' ? 'Running' : 'Completed' } });
+		const lines = Array.from({ length: 3 }, (_, n) => ({
+			name: 'it',
+			level: 20,
+			message: `line ${n}`,
+			timestamp: new Date(Date.now() - 1000 + n).toISOString(),
+			flow_run_id: run.id,
+			task_run_id: null
+		}));
+		const posted = await fetch(`${testApiUrl()}/logs/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(lines) });
+		expect(posted.ok).toBe(true);
+		return run;
+	}
 
+	/** Settled: a finished run's last log lines are in (the feed waits for them only within 12 s of the end). */
+	async function settled(runId: string) {
+		const ended = Date.parse((await testPrefect().flowRuns.get(runId)).end_time ?? new Date().toISOString());
+		await new Promise((resolve) => setTimeout(resolve, Math.max(0, ended + 13_000 - Date.now())));
+	}
+
+	/** The run page as a browser without the stream gets it; the token its stream starts from. */
+	async function runPage(runId: string): Promise<{ calls: number; from: string }> {
+		proxy.reset();
+		const page = await new Visitor(flowdeck.url).get(`/runs/${runId}`);
+		expect(page.status).toBe(200);
+		const from = /streamFrom:"([0-9a-f-]{36})"/.exec(page.body)?.[1];
+		expect(from, 'the page names the read its stream starts from').toBeTruthy();
+		return { calls: proxy.count(), from: from! };
+	}
+
+	async function eventsUntil(url: string, last: string) {
+		const sse = await openSse(url);
+		await waitFor(`the ${last}`, async () => (sse.events.some((event) => event.event === last) ? true : undefined), 60_000, 50);
+		sse.close();
+		return sse.events;
+	}
+
+	it("starts a finished run page's stream from the page's read, then ends; without it, a stream costs one round", async () => {
+		const run = await runIn('COMPLETED', 'finished-page');
+		await settled(run.id);
 		proxy.reset();
 		await new RunFeed(run.id).tick(createPrefectClient({ apiUrl: `${proxy.url}/api` }));
 		const oneRound = proxy.count();
 
+		const page = await runPage(run.id);
+		expect(page.calls).toBeGreaterThan(0);
 		proxy.reset();
-		const sse = await openSse(`${flowdeck.url}/runs/${run.id}/events`);
-		await waitFor('the end', async () => (sse.events.some((event) => event.event === 'end') ? true : undefined), 60_000, 50);
-		sse.close();
-		expect(sse.events.map((event) => event.event)).toEqual(['snapshot', 'end']);
-		// The route's check that the run exists, then one round.
-		expect(proxy.count()).toBe(1 + oneRound);
+		const events = await eventsUntil(`${flowdeck.url}/runs/${run.id}/events?from=${page.from}`, 'end');
+		expect(events.map((event) => event.event)).toEqual(['snapshot', 'end']);
+		const snapshot = JSON.parse(events[0]!.data) as RunSnapshot;
+		expect(snapshot.run.id).toBe(run.id);
+		expect(snapshot.logs.map((line) => line.message)).toEqual(['line 0', 'line 1', 'line 2']);
+		// At most the route's check that the run exists (shared with the page's own read when within a second).
+		expect(proxy.count()).toBeLessThanOrEqual(1);
+
+		// The token is used once: a reconnect with the same URL reads the run for itself (one round), and still gets it whole.
+		proxy.reset();
+		const again = await eventsUntil(`${flowdeck.url}/runs/${run.id}/events?from=${page.from}`, 'end');
+		expect(again.map((event) => event.event)).toEqual(['snapshot', 'end']);
+		expect((JSON.parse(again[0]!.data) as RunSnapshot).logs).toHaveLength(3);
+		expect(proxy.count()).toBeGreaterThanOrEqual(oneRound);
+		expect(proxy.count()).toBeLessThanOrEqual(1 + oneRound);
+	});
+
+	it("starts a running run page's stream from the page's read; a second viewer joins it at no cost", async () => {
+		const run = await runIn('RUNNING', 'running-page');
+		const page = await runPage(run.id);
+		proxy.reset();
+		const first = await openSse(`${flowdeck.url}/runs/${run.id}/events?from=${page.from}`);
+		await waitFor('the snapshot', async () => (first.events.some((event) => event.event === 'snapshot') ? true : undefined), 60_000, 50);
+		expect(proxy.count()).toBeLessThanOrEqual(1);
+		const second = await openSse(`${flowdeck.url}/runs/${run.id}/events`);
+		await waitFor("the second viewer's snapshot", async () => (second.events.some((event) => event.event === 'snapshot') ? true : undefined), 60_000, 50);
+		const snapshot = JSON.parse(second.events.find((event) => event.event === 'snapshot')!.data) as RunSnapshot;
+		expect(snapshot.run.state.type).toBe('RUNNING');
+		expect(snapshot.logs).toHaveLength(3);
+		first.close();
+		second.close();
+		// Each stream's existence check (or one, shared); no round of the poller (its next one is a minute away).
+		expect(proxy.count()).toBeLessThanOrEqual(2);
 	});
 });

@@ -49,6 +49,27 @@ const line = (stampedMs: number, storedMs: number): Log => ({
 });
 
 describe('LogCursor', () => {
+	it("starts from a page's tail: the next read gives only what follows, older lines left out when the tail was full", async () => {
+		const { table, prefect } = fakeLogs();
+		const start = Date.UTC(2026, 0, 1);
+		for (let index = 0; index < 10; index++) table.push(line(start + index * 1000, start + index * 1000));
+		// The page read the latest 4 (a full tail): the 6 older lines are for the download, not for the stream.
+		const tail = table.slice(-4);
+		const cursor = new LogCursor(500);
+		cursor.start(tail, 4);
+		table.push(line(start + 10_000, start + 10_000), line(start + 11_000, start + 11_000));
+		expect((await cursor.read(prefect, {})).map((log) => log.message)).toEqual(table.slice(-2).map((log) => log.message));
+		expect(await cursor.read(prefect, {})).toEqual([]);
+
+		// A tail that was not full is the whole log: a line stamped before it but stored now still comes.
+		const { table: other, prefect: otherPrefect } = fakeLogs();
+		other.push(line(start + 5000, start + 5000));
+		const whole = new LogCursor(500);
+		whole.start([...other], 4);
+		other.push(line(start + 1000, start + 6000));
+		expect((await whole.read(otherPrefect, {})).map((log) => log.id)).toEqual([other[1]!.id]);
+	});
+
 	it('follows a run writing 1,000 lines a second, stored in late, out-of-order batches, losing and repeating nothing', async () => {
 		const { table, prefect } = fakeLogs();
 		const cursor = new LogCursor(500);

@@ -5,7 +5,7 @@ import type { Deployment, Flow, FlowRun, TaskRun, WorkPool, WorkQueue } from '#l
 
 const at = '2024-05-10T12:00:00+00:00';
 const flow: Flow = { id: 'f1', created: at, updated: at, name: 'distributed-etl-job', tags: [] };
-const deployment = { id: 'd1', created: at, updated: at, name: 'distributed-etl-deployment', flow_id: 'f1', tags: [], parameters: {} } as Deployment;
+const deployment: Deployment = { id: 'd1', created: at, updated: at, name: 'distributed-etl-deployment', flow_id: 'f1', tags: [], parameters: {}, schedule: null, is_schedule_active: true };
 
 const run: FlowRun = {
 	id: 'r1',

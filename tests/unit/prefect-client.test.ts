@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPrefectClient } from '#lib/prefect/client.ts';
 import { PrefectError } from '#lib/prefect/errors.ts';
 import { createSharedReads } from '#lib/prefect/request.ts';
+import { wireRun } from '../helpers/wire-run.ts';
 
 const API = 'http://prefect.test/api';
 const server = setupServer();
@@ -260,6 +261,45 @@ describe('Prefect request path', () => {
 		);
 		await client().flowRuns.filterAll({});
 		expect(offsets).toEqual([0]);
+	});
+
+	it('reads the children of a big level in parallel pages once counted, and on past the count when rows were added since', async () => {
+		// 600 children at the count, 700 by the time the pages are read.
+		const ids = Array.from({ length: 700 }, (_, index) => `child-${String(index).padStart(3, '0')}`);
+		const calls: string[] = [];
+		let inFlight = 0;
+		let mostInFlight = 0;
+		server.use(
+			http.post(`${API}/flow_runs/count`, async ({ request }) => {
+				calls.push(`count ${JSON.stringify(((await request.json()) as { flow_runs: unknown }).flow_runs)}`);
+				return HttpResponse.json(600);
+			}),
+			http.post(`${API}/flow_runs/filter`, async ({ request }) => {
+				const body = (await request.json()) as { offset: number; limit: number };
+				calls.push(`page ${body.offset}`);
+				inFlight++;
+				mostInFlight = Math.max(mostInFlight, inFlight);
+				await delay(20);
+				inFlight--;
+				return HttpResponse.json(ids.slice(body.offset, body.offset + body.limit).map((id) => wireRun(id, 'COMPLETED')));
+			})
+		);
+		const children = await client().flowRuns.children(['parent']);
+		expect(children.map((run) => run.id)).toEqual(ids);
+		// The counted pages at once (in any order), then on from the last one, which was full.
+		expect(calls.slice(0, 2)).toEqual(['page 0', 'count {"parent_flow_run_id":{"any_":["parent"]}}']);
+		expect(calls.slice(2, 4).sort()).toEqual(['page 200', 'page 400']);
+		expect(calls.slice(4)).toEqual(['page 600']);
+		expect(mostInFlight).toBe(2);
+
+		// A level known to be big (`expectMany`) is counted with its first page; a small one is never counted.
+		calls.length = 0;
+		await client().flowRuns.children(['parent'], {}, 10_000, true);
+		expect(calls.slice(0, 2).sort()).toEqual(['count {"parent_flow_run_id":{"any_":["parent"]}}', 'page 0']);
+		ids.length = 150;
+		calls.length = 0;
+		expect(await client().flowRuns.children(['parent'])).toHaveLength(150);
+		expect(calls).toEqual(['page 0']);
 	});
 });
 

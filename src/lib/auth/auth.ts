@@ -72,8 +72,8 @@ export function auth(): Auth {
 export function sharedCredentials(auth: Auth): UpstreamCredentials {
 	const account = auth.serviceAccount;
 	// One credential for everyone: reads are shared between all viewers.
-	if (!account) return { headers: () => apiKeyHeaders(auth.cfg.PREFECT_API_KEY), shareKey: 'shared' };
-	return { ...jarCredentials({ apiUrl: auth.cfg.PREFECT_API_URL, apiKey: auth.cfg.PREFECT_API_KEY, now: auth.now, cookies: account }), shareKey: 'shared' };
+	if (!account) return { headers: () => apiKeyHeaders(auth.cfg), shareKey: 'shared' };
+	return { ...jarCredentials({ apiUrl: auth.cfg.PREFECT_API_URL, keys: auth.cfg, now: auth.now, cookies: account }), shareKey: 'shared' };
 }
 
 /** Which session ended: Flowdeck's own (signed out, idle or absolute timeout) or the workbench one behind it. */
@@ -115,7 +115,7 @@ export async function sessionEnded(auth: Auth, session: Session): Promise<Sessio
 export function sessionCredentials(auth: Auth, session: Session, onEnded: (end: SessionEnd) => Promise<void>): UpstreamCredentials {
 	const credentials = jarCredentials({
 		apiUrl: auth.cfg.PREFECT_API_URL,
-		apiKey: auth.cfg.PREFECT_API_KEY,
+		keys: auth.cfg,
 		now: auth.now,
 		cookies: {
 			async current() {

@@ -9,9 +9,24 @@
  *   service-account.ts) and is sent once more with the new cookies.
  */
 import type { UpstreamCredentials } from '#lib/prefect/request.ts';
+import type { Config } from '#lib/server/config.ts';
 import { cookieHeader, mergeCookies, type CookieJar } from './cookies.ts';
+import { keySchemeOf } from './mode.ts';
 
-export const apiKeyHeaders = (apiKey: string | undefined): Record<string, string> => (apiKey ? { authorization: `Bearer ${apiKey}` } : {});
+/** The settings that put a key on every call. */
+export type KeySettings = Pick<Config, 'PREFECT_API_KEY' | 'PREFECT_API_AUTH_STRING'>;
+
+/** Authorization for the key settings: Basic for PREFECT_API_AUTH_STRING (it wins, as in Prefect's client), else Bearer. */
+export function apiKeyHeaders(keys: KeySettings): Record<string, string> {
+	switch (keySchemeOf(keys)) {
+		case 'basic':
+			return { authorization: `Basic ${Buffer.from(keys.PREFECT_API_AUTH_STRING!, 'utf8').toString('base64')}` };
+		case 'bearer':
+			return { authorization: `Bearer ${keys.PREFECT_API_KEY}` };
+		case null:
+			return {};
+	}
+}
 
 /** The cookies of one upstream session, numbered by generation (a new sign-in is a new generation). */
 export interface CookieSource {
@@ -25,7 +40,8 @@ export interface CookieSource {
 
 export interface JarCredentialsOptions {
 	apiUrl: string;
-	apiKey?: string;
+	/** An API key or auth string sent with the cookies (a gateway that wants both). */
+	keys?: KeySettings;
 	cookies: CookieSource;
 	now: () => number;
 }
@@ -42,7 +58,7 @@ export function jarCredentials(options: JarCredentialsOptions): UpstreamCredenti
 		async headers() {
 			// Signs in (or finds the session over) before the call starts, so that failure is not a network error.
 			await options.cookies.current();
-			return apiKeyHeaders(options.apiKey);
+			return options.keys ? apiKeyHeaders(options.keys) : {};
 		},
 		async fetch(input, init) {
 			const original = new Request(input, init);

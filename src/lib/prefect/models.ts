@@ -1,6 +1,21 @@
 /** The UI's own types, and the one place wire types (schemas.ts) are mapped to them. */
 import { findInt64Overflow } from '#lib/json.ts';
-import type { ConcurrencyLimit, Deployment, Flow, FlowRun, FlowRunHistoryPoint, HistoryInterval, Log, State, StateType, TaskRun, WorkPool, WorkQueue, Worker } from './schemas.ts';
+import type {
+	ConcurrencyLimit,
+	Deployment,
+	Flow,
+	FlowRun,
+	FlowRunHistoryPoint,
+	GlobalConcurrencyLimit,
+	HistoryInterval,
+	Log,
+	State,
+	StateType,
+	TaskRun,
+	WorkPool,
+	WorkQueue,
+	Worker
+} from './schemas.ts';
 import { describeSchedule, levelName } from '#lib/format.ts';
 
 export interface WorkerView {
@@ -9,10 +24,14 @@ export interface WorkerView {
 	lastHeartbeat: string | null;
 }
 
+type PoolStatus = 'ready' | 'not-ready' | 'paused';
+
 export interface WorkQueueView {
 	name: string;
 	priority: number;
 	paused: boolean;
+	/** Prefect's status of the queue (3.x); null where the server has none (2.13.7). */
+	status: PoolStatus | null;
 	concurrencyLimit: number | null;
 	lastPolled: string | null;
 }
@@ -21,7 +40,7 @@ export interface WorkPoolView {
 	name: string;
 	type: string;
 	description: string | null;
-	status: 'ready' | 'not-ready' | 'paused';
+	status: PoolStatus;
 	concurrencyLimit: number | null;
 	workers: WorkerView[];
 	onlineWorkers: number;
@@ -43,11 +62,14 @@ function isRecentHeartbeat(worker: Worker, now: number): boolean {
 	return now - Date.parse(worker.last_heartbeat_time) <= 3 * interval;
 }
 
+const poolStatus = { READY: 'ready', NOT_READY: 'not-ready', PAUSED: 'paused' } as const;
+
 export function toWorkQueueView(queue: WorkQueue): WorkQueueView {
 	return {
 		name: queue.name,
 		priority: queue.priority,
 		paused: queue.is_paused,
+		status: 'status' in queue && queue.status ? poolStatus[queue.status] : null,
 		concurrencyLimit: queue.concurrency_limit ?? null,
 		lastPolled: queue.last_polled ?? null
 	};
@@ -246,6 +268,13 @@ export interface FlowView {
 
 export const toFlowView = (flow: Flow): FlowView => ({ id: flow.id, name: flow.name, tags: flow.tags, created: flow.created });
 
+export interface DeploymentScheduleView {
+	/** "every 1h", "cron 0 * * * * (UTC)", … */
+	description: string;
+	/** Whether this schedule makes runs (while the deployment is not paused). */
+	active: boolean;
+}
+
 export interface DeploymentView {
 	id: string;
 	name: string;
@@ -255,15 +284,19 @@ export interface DeploymentView {
 	tags: string[];
 	workPool: string | null;
 	workQueue: string | null;
-	/** "every 1h", "cron 0 * * * * (UTC)", … or null when it has none. */
-	schedule: string | null;
-	scheduleActive: boolean;
+	/** Empty when it has none. 2.x deployments have at most one. */
+	schedules: DeploymentScheduleView[];
+	/** Scheduling paused for the whole deployment (2.x: its schedule is inactive). */
+	paused: boolean;
+	/** How many of its runs may run at once (3.x), and what happens to one more; null: no limit. */
+	concurrency: { limit: number; collisionStrategy: 'ENQUEUE' | 'CANCEL_NEW' | null } | null;
 	parameters: Record<string, unknown>;
 	entrypoint: string | null;
 }
 
+/** Both API generations' deployments in one view: 2.x's single schedule and switch become `schedules` and `paused`. */
 export function toDeploymentView(deployment: Deployment, names: NameLookup = emptyNames): DeploymentView {
-	return {
+	const common = {
 		id: deployment.id,
 		name: deployment.name,
 		flowId: deployment.flow_id,
@@ -272,11 +305,32 @@ export function toDeploymentView(deployment: Deployment, names: NameLookup = emp
 		tags: deployment.tags,
 		workPool: deployment.work_pool_name ?? null,
 		workQueue: deployment.work_queue_name ?? null,
-		schedule: describeSchedule(deployment.schedule ?? null),
-		scheduleActive: deployment.is_schedule_active ?? false,
 		parameters: deployment.parameters,
 		entrypoint: deployment.entrypoint ?? null
 	};
+	if ('schedules' in deployment) {
+		const limit = deployment.global_concurrency_limit?.limit ?? deployment.concurrency_limit ?? null;
+		return {
+			...common,
+			schedules: deployment.schedules.map((schedule) => ({ description: describeSchedule(schedule.schedule) ?? 'custom schedule', active: schedule.active })),
+			paused: deployment.paused,
+			concurrency: limit === null ? null : { limit, collisionStrategy: deployment.concurrency_options?.collision_strategy ?? null }
+		};
+	}
+	return {
+		...common,
+		schedules: deployment.schedule ? [{ description: describeSchedule(deployment.schedule) ?? 'custom schedule', active: deployment.is_schedule_active }] : [],
+		paused: !deployment.is_schedule_active,
+		concurrency: null
+	};
+}
+
+/** The schedules as one line: "every 1h", "every 1h; cron 0 6 * * * (UTC) (inactive)", with " (paused)" for a paused deployment. */
+export function describeSchedules(deployment: Pick<DeploymentView, 'schedules' | 'paused'>): string {
+	if (deployment.schedules.length === 0) return 'none';
+	const each = deployment.schedules.map((schedule) => `${schedule.description}${schedule.active || deployment.schedules.length === 1 ? '' : ' (inactive)'}`);
+	const inactive = deployment.paused || deployment.schedules.every((schedule) => !schedule.active);
+	return `${each.join('; ')}${inactive ? ' (paused)' : ''}`;
 }
 
 export interface ConcurrencyLimitView {
@@ -290,6 +344,24 @@ export const toConcurrencyLimitView = (limit: ConcurrencyLimit): ConcurrencyLimi
 	tag: limit.tag,
 	limit: limit.concurrency_limit,
 	activeSlots: limit.active_slots
+});
+
+/** A global (v2) concurrency limit: its holders are leases Prefect does not list, so only their count. */
+export interface GlobalLimitView {
+	name: string;
+	limit: number;
+	activeSlots: number;
+	active: boolean;
+	/** Slots freed per second when it is used as a rate limit (0: a plain concurrency limit). */
+	slotDecayPerSecond: number;
+}
+
+export const toGlobalLimitView = (limit: GlobalConcurrencyLimit): GlobalLimitView => ({
+	name: limit.name,
+	limit: limit.limit,
+	activeSlots: limit.active_slots,
+	active: limit.active,
+	slotDecayPerSecond: limit.slot_decay_per_second ?? 0
 });
 
 export interface HistoryBucketView {

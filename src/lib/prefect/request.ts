@@ -1,11 +1,13 @@
 /**
  * The one request path for every Prefect call: base URL, auth headers, timeout, limited retries for
- * idempotent reads, backoff while Prefect's database is busy, shared reads (single flight and a short-lived
- * cache per credential identity), zod validation of the body, and mapping of every failure to a PrefectError.
+ * idempotent reads, backoff while Prefect's database is busy, the CSRF handshake of a Prefect 3 server that asks
+ * for it, shared reads (single flight and a short-lived cache per credential identity), zod validation of the
+ * body, and mapping of every failure to a PrefectError.
  */
+import { randomUUID } from 'node:crypto';
 import ky, { isHTTPError, isNetworkError, isTimeoutError } from 'ky';
 import type { z } from 'zod';
-import { DetailBody, ValidationErrorBody } from './schemas.ts';
+import { CsrfToken, DetailBody, ValidationErrorBody } from './schemas.ts';
 import { PrefectError } from './errors.ts';
 import { parseJsonExact, stringifyJson } from '../json.ts';
 
@@ -30,6 +32,11 @@ export interface PrefectConnection {
 	 * stream, a reconciler about to act); their own answers are still shared with later callers.
 	 */
 	fresh?: boolean;
+	/**
+	 * CSRF tokens of servers that ask for them (Prefect 3 with PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED), kept per
+	 * connection (API URL and `shareKey`) so every request of a process reuses one; without it, one per requester.
+	 */
+	csrf?: CsrfTokens;
 	fetch?: typeof fetch;
 }
 
@@ -79,14 +86,38 @@ export function createRequester(connection: PrefectConnection): Requester {
 	});
 
 	const busyRetryMs = connection.busyRetryMs ?? DEFAULT_BUSY_RETRY_MS;
+	const csrf = (connection.csrf ?? createCsrfTokens()).of(JSON.stringify([connection.apiUrl, connection.shareKey ?? null]));
+
+	/** A new token for the connection's client id (never logged: a failure names the call only). */
+	const fetchCsrfToken = async (headers: Record<string, string>): Promise<CsrfGrant> => {
+		let body: unknown;
+		try {
+			body = await http('csrf-token', { method: 'GET', searchParams: { client: csrf.client }, headers, retry: 0 }).json();
+		} catch (error) {
+			throw toPrefectError(error, 'GET /csrf-token', where);
+		}
+		const parsed = CsrfToken.safeParse(body);
+		if (!parsed.success) throw new PrefectError('malformed', `GET /csrf-token: Prefect at ${where} answered without a CSRF token`);
+		return { token: parsed.data.token, expiresAt: Date.parse(parsed.data.expiration) };
+	};
 
 	async function send<S extends z.ZodType>(path: string, options: RequestOptions<S>): Promise<Response> {
 		const startedAt = Date.now();
+		const guarded = CSRF_METHODS.has(options.method);
+		let csrfRenewed = false;
 		for (let attempt = 1; ; attempt++) {
 			const headers = connection.headers ? await connection.headers() : {};
+			const grant = guarded ? csrf.current(() => fetchCsrfToken(headers)) : null;
 			try {
-				return await sendOnce(path, options, headers);
+				const token = grant && (await grant).token;
+				return await sendOnce(path, options, token ? { ...headers, 'Prefect-Csrf-Token': token, 'Prefect-Csrf-Client': csrf.client } : headers);
 			} catch (error) {
+				// The server wants a token, a new one (expired, or replaced by another request's renewal): once per call.
+				if (guarded && !csrfRenewed && isCsrfRefusal(error)) {
+					csrfRenewed = true;
+					await csrf.renew(grant, () => fetchCsrfToken(headers));
+					continue;
+				}
 				if (!isDatabaseBusy(error)) throw error;
 				const wait = busyBackoffMs(attempt);
 				if (Date.now() - startedAt + wait > busyRetryMs) throw error;
@@ -162,6 +193,87 @@ export function createRequester(connection: PrefectConnection): Requester {
 		}
 		return parsed.data;
 	};
+}
+
+/** A CSRF token and when the server stops taking it. */
+interface CsrfGrant {
+	token: string;
+	expiresAt: number;
+}
+
+/** The CSRF handshake state of one connection: its client id and current token. */
+interface CsrfSession {
+	readonly client: string;
+	/** The token to send, or null while the server has never asked for one (2.x, or 3.x without CSRF protection). */
+	current(fetchToken: () => Promise<CsrfGrant>): Promise<CsrfGrant> | null;
+	/** The server refused the token `used`: a new one, fetched once however many calls were refused with `used` at once. */
+	renew(used: Promise<CsrfGrant> | null, fetchToken: () => Promise<CsrfGrant>): Promise<CsrfGrant>;
+}
+
+export interface CsrfTokens {
+	of(connectionKey: string): CsrfSession;
+}
+
+/** A token is renewed this long before Prefect says it expires (clocks differ; a call takes time). */
+const CSRF_MARGIN_MS = 60_000;
+/** The methods Prefect's CSRF middleware checks (its filter reads are POSTs). */
+const CSRF_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Per connection key (API URL and credential identity); at most `maxConnections` kept, the oldest dropped first (one
+ * per signed-in session would otherwise grow for the life of the process; a dropped one just does the handshake again).
+ */
+export function createCsrfTokens(maxConnections = 1000): CsrfTokens {
+	const sessions = new Map<string, CsrfSession>();
+	const createSession = (): CsrfSession => {
+		let required = false;
+		let grant: Promise<CsrfGrant> | null = null;
+		let expiresAt = Number.POSITIVE_INFINITY;
+		const start = (fetchToken: () => Promise<CsrfGrant>): Promise<CsrfGrant> => {
+			const pending: Promise<CsrfGrant> = fetchToken();
+			grant = pending;
+			expiresAt = Number.POSITIVE_INFINITY;
+			pending.then(
+				(value) => {
+					if (grant === pending) expiresAt = value.expiresAt;
+				},
+				// A failed fetch is not kept: the next call tries again.
+				() => {
+					if (grant === pending) grant = null;
+				}
+			);
+			return pending;
+		};
+		return {
+			client: randomUUID(),
+			current(fetchToken) {
+				if (!required) return null;
+				if (!grant || expiresAt - CSRF_MARGIN_MS <= Date.now()) return start(fetchToken);
+				return grant;
+			},
+			renew(used, fetchToken) {
+				required = true;
+				return grant && grant !== used ? grant : start(fetchToken);
+			}
+		};
+	};
+	return {
+		of(connectionKey) {
+			let session = sessions.get(connectionKey);
+			if (!session) {
+				if (sessions.size >= maxConnections) sessions.delete(sessions.keys().next().value!);
+				sessions.set(connectionKey, (session = createSession()));
+			}
+			return session;
+		}
+	};
+}
+
+/** Prefect 3's CSRF middleware: 403 "Missing CSRF token.", "Missing client identifier.", "Invalid CSRF token or client identifier.". */
+function isCsrfRefusal(error: unknown): boolean {
+	if (!isHTTPError(error) || error.response.status !== 403) return false;
+	const body = DetailBody.safeParse(error.data);
+	return body.success && typeof body.data.detail === 'string' && /csrf|client identifier/i.test(body.data.detail);
 }
 
 /** A successful answer: its status and JSON body (shared between callers, so never mutated). */

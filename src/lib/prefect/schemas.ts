@@ -1,7 +1,9 @@
 /**
- * Wire types of the Prefect 2.13.7 REST API: the single source of truth for what crosses the wire.
- * Field names are exactly the server's (snake_case); the UI's own types live in models.ts.
- * Objects are not strict: newer servers may add fields, and we only describe what we read.
+ * Wire types of the Prefect REST API (2.13.7 and 3.9.1): the single source of truth for what crosses the wire.
+ * Field names are exactly the server's (snake_case); the UI's own types live in models.ts. Where the two API
+ * generations differ there is one schema per generation (`…2`, `…3`), each requiring the fields Flowdeck reads, so
+ * a field a server lacks fails loudly instead of reading as "none". Objects are not strict: newer servers may add
+ * fields, and we only describe what we read.
  */
 import { z } from 'zod';
 
@@ -73,7 +75,8 @@ export const TaskRun = z.object({
 	created: datetime,
 	updated: datetime,
 	name: z.string(),
-	flow_run_id: id,
+	/** null on 3.x for a task run outside any flow. */
+	flow_run_id: id.nullable(),
 	task_key: z.string(),
 	dynamic_key: z.string(),
 	tags: z.array(z.string()),
@@ -104,7 +107,7 @@ export const TaskRun = z.object({
 });
 export type TaskRun = z.infer<typeof TaskRun>;
 
-export const Deployment = z.object({
+const DeploymentFields = z.object({
 	id,
 	created: datetime,
 	updated: datetime,
@@ -115,14 +118,60 @@ export const Deployment = z.object({
 	tags: z.array(z.string()),
 	parameters: z.record(z.string(), z.unknown()),
 	parameter_openapi_schema: z.record(z.string(), z.unknown()).nullable().optional(),
-	schedule: z.record(z.string(), z.unknown()).nullable().optional(),
-	is_schedule_active: z.boolean().optional(),
 	work_pool_name: z.string().nullable().optional(),
 	work_queue_name: z.string().nullable().optional(),
 	entrypoint: z.string().nullable().optional(),
 	path: z.string().nullable().optional()
 });
-export type Deployment = z.infer<typeof Deployment>;
+
+/** A Prefect 2.x deployment: at most one schedule, switched on and off as a whole. */
+export const Deployment2 = DeploymentFields.extend({
+	schedule: z.record(z.string(), z.unknown()).nullable(),
+	is_schedule_active: z.boolean()
+});
+export type Deployment2 = z.infer<typeof Deployment2>;
+
+/** One of a 3.x deployment's schedules. */
+export const DeploymentSchedule = z.object({
+	id,
+	schedule: z.record(z.string(), z.unknown()),
+	active: z.boolean(),
+	max_scheduled_runs: z.number().nullable().optional(),
+	slug: z.string().nullable().optional()
+});
+export type DeploymentSchedule = z.infer<typeof DeploymentSchedule>;
+
+/** A global (v2) concurrency limit (3.x stores tag limits as ones named `tag:<tag>`, a deployment's as `deployment:<id>`). */
+export const GlobalConcurrencyLimit = z.object({
+	id,
+	created: datetime,
+	updated: datetime,
+	name: z.string(),
+	active: z.boolean(),
+	limit: z.number(),
+	/** A count on v2 limits (the holders are leases, not listed). */
+	active_slots: z.number(),
+	slot_decay_per_second: z.number().optional()
+});
+export type GlobalConcurrencyLimit = z.infer<typeof GlobalConcurrencyLimit>;
+
+/** A Prefect 3.x deployment: any number of schedules, each active or not, and the deployment paused or not. */
+export const Deployment3 = DeploymentFields.extend({
+	schedules: z.array(DeploymentSchedule),
+	paused: z.boolean(),
+	status: z.enum(['READY', 'NOT_READY']).nullable().optional(),
+	/** The limit on its concurrent runs (deprecated by Prefect in favour of global_concurrency_limit, still sent). */
+	concurrency_limit: z.number().nullable().optional(),
+	global_concurrency_limit: GlobalConcurrencyLimit.nullable().optional(),
+	concurrency_options: z
+		.object({ collision_strategy: z.enum(['ENQUEUE', 'CANCEL_NEW']) })
+		.nullable()
+		.optional()
+});
+export type Deployment3 = z.infer<typeof Deployment3>;
+
+/** A deployment from either API generation (models.ts maps both to one view). */
+export type Deployment = Deployment2 | Deployment3;
 
 export const WorkPool = z.object({
 	id,
@@ -204,7 +253,8 @@ export const FlowRunHistoryPoint = z.object({
 });
 export type FlowRunHistoryPoint = z.infer<typeof FlowRunHistoryPoint>;
 
-export const WorkQueue = z.object({
+/** A 2.x work queue (2.13.7 has no status on it). */
+export const WorkQueue2 = z.object({
 	id,
 	name: z.string(),
 	description: z.string().nullable().optional(),
@@ -215,7 +265,12 @@ export const WorkQueue = z.object({
 	work_pool_name: z.string().nullable().optional(),
 	last_polled: nullableDatetime.optional()
 });
-export type WorkQueue = z.infer<typeof WorkQueue>;
+/** A 3.x work queue: with its status (READY when polled recently, NOT_READY, PAUSED). */
+export const WorkQueue3 = WorkQueue2.extend({ status: z.enum(['READY', 'NOT_READY', 'PAUSED']).nullable() });
+export type WorkQueue = z.infer<typeof WorkQueue2> | z.infer<typeof WorkQueue3>;
+
+/** `GET /csrf-token?client=ID` (3.x with PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED). */
+export const CsrfToken = z.object({ token: z.string(), client: z.string(), expiration: datetime });
 
 /** A result Prefect stored for a run: `table` (rows as objects or as lists), `markdown`, `result`, `link`. */
 export const Artifact = z.object({
@@ -418,6 +473,11 @@ export type WorkPoolUpdate = z.infer<typeof WorkPoolUpdate>;
 /** `PATCH /work_pools/{name}/queues/{queue}`: same fields for a queue. */
 export const WorkQueueUpdate = WorkPoolUpdate;
 export type WorkQueueUpdate = WorkPoolUpdate;
+
+/** `PATCH /v2/concurrency_limits/{id_or_name}`: only the count of active slots (3.x's tag reset leaves it high). */
+export const GlobalConcurrencyLimitUpdate = z.object({ active_slots: z.number().int().min(0) }).strict();
+/** `POST /v2/concurrency_limits/filter`: a page. */
+export const GlobalConcurrencyLimitFilterBody = z.object({ limit: z.number().int().min(1).max(200).optional(), offset: z.number().int().min(0).optional() }).strict();
 
 export const ArtifactFilterBody = z
 	.object({

@@ -1,16 +1,18 @@
 /**
- * /concurrency: tag concurrency limits with the task runs holding their slots (leaked holders marked); create,
- * change, reset, delete, and release leaked slots (on request, or by the reconciler in slot-reconciler.ts).
+ * /concurrency: tag concurrency limits with the task runs holding their slots (leaked holders marked), and on 3.x the
+ * global (v2) limits beside them; create, change, reset, delete, and release leaked slots (on request, or by the
+ * reconciler in slot-reconciler.ts).
  */
 import { fail } from '@sveltejs/kit';
-import type { PrefectClient } from '#lib/prefect/client.ts';
-import { toConcurrencyLimitView, toStateView, type ConcurrencyLimitView, type StateView } from '#lib/prefect/models.ts';
+import { tagLimitName, type PrefectClient } from '#lib/prefect/client.ts';
+import { toConcurrencyLimitView, toGlobalLimitView, toStateView, type ConcurrencyLimitView, type GlobalLimitView, type StateView } from '#lib/prefect/models.ts';
 import { isFinalState } from '#lib/prefect/states.ts';
 import { asFormFailure } from './form-actions.ts';
 
 export interface SlotHolder {
 	taskRunId: string;
 	name: string | null;
+	/** null when the task run is gone, or ran outside any flow (3.x). */
 	flowRunId: string | null;
 	state: StateView | null;
 	/** Why the slot is held by no one running (the task run is final or gone, or its flow run is final), or null. */
@@ -26,14 +28,14 @@ export interface ConcurrencyRow {
 async function judgeHolders(prefect: PrefectClient, slots: string[]): Promise<Map<string, SlotHolder>> {
 	const ids = [...new Set(slots)];
 	const tasks = ids.length ? await prefect.taskRuns.filterAll({ task_runs: { id: { any_: ids } } }, ids.length) : [];
-	const flowRunIds = [...new Set(tasks.map((task) => task.flow_run_id))];
+	const flowRunIds = [...new Set(tasks.flatMap((task) => task.flow_run_id ?? []))];
 	const flowRuns = flowRunIds.length ? await prefect.flowRuns.filterAll({ flow_runs: { id: { any_: flowRunIds } } }, flowRunIds.length) : [];
 	const taskById = new Map(tasks.map((task) => [task.id, task]));
 	const flowRunById = new Map(flowRuns.map((run) => [run.id, run]));
 	return new Map(
 		ids.map((taskRunId) => {
 			const task = taskById.get(taskRunId);
-			const flowRun = task ? flowRunById.get(task.flow_run_id) : undefined;
+			const flowRun = task?.flow_run_id ? flowRunById.get(task.flow_run_id) : undefined;
 			let leaked: string | null = null;
 			if (!task) leaked = 'the task run no longer exists';
 			else if (isFinalState(task.state_type)) leaked = `the task run is ${task.state_name ?? task.state_type}`;
@@ -50,16 +52,30 @@ async function judgeHolders(prefect: PrefectClient, slots: string[]): Promise<Ma
 	);
 }
 
-/** The limits, then the task runs holding any slot (and their flow runs) in batched calls. */
-export async function loadConcurrency(prefect: PrefectClient): Promise<ConcurrencyRow[]> {
-	const limits = await prefect.concurrencyLimits.filter({});
+export interface ConcurrencyPage {
+	/** Tag limits, by tag. */
+	rows: ConcurrencyRow[];
+	/** Global (v2) limits other than the tag limits' own `tag:<tag>` twins, by name (3.x; empty on 2.x). */
+	globalLimits: GlobalLimitView[];
+}
+
+/** The limits (tag and global in parallel), then the task runs holding any slot (and their flow runs) in batched calls. */
+export async function loadConcurrency(prefect: PrefectClient): Promise<ConcurrencyPage> {
+	const [limits, globalLimits] = await Promise.all([prefect.concurrencyLimits.filter({}), prefect.globalConcurrencyLimits.filterAll()]);
 	const holders = await judgeHolders(
 		prefect,
 		limits.flatMap((limit) => limit.active_slots)
 	);
-	return limits
-		.map((limit) => ({ limit: toConcurrencyLimitView(limit), holders: limit.active_slots.map((taskRunId) => holders.get(taskRunId)!) }))
-		.sort((a, b) => a.limit.tag.localeCompare(b.limit.tag));
+	const tagLimits = new Set(limits.map((limit) => tagLimitName(limit.tag)));
+	return {
+		rows: limits
+			.map((limit) => ({ limit: toConcurrencyLimitView(limit), holders: limit.active_slots.map((taskRunId) => holders.get(taskRunId)!) }))
+			.sort((a, b) => a.limit.tag.localeCompare(b.limit.tag)),
+		globalLimits: globalLimits
+			.filter((limit) => !tagLimits.has(limit.name))
+			.map(toGlobalLimitView)
+			.sort((a, b) => a.name.localeCompare(b.name))
+	};
 }
 
 export interface Release {
@@ -68,9 +84,9 @@ export interface Release {
 }
 
 /**
- * Frees the slots of `tag` held by leaked holders and keeps every live one: Prefect 2.13.7's reset takes
- * `slot_override`, the exact list of holders to keep. The limit is read again just before, so only a task
- * that takes a slot in the instant between that read and the reset could lose its record.
+ * Frees the slots of `tag` held by leaked holders and keeps every live one: Prefect's reset takes `slot_override`,
+ * the exact list of holders to keep (on 3.x the client also sets the `tag:<tag>` v2 count to them). The limit is read
+ * again just before, so only a task that takes a slot in the instant between that read and the reset could lose its record.
  */
 export async function releaseLeakedSlots(prefect: PrefectClient, tag: string): Promise<Release> {
 	const limit = await prefect.concurrencyLimits.get(tag);

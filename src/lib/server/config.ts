@@ -24,6 +24,8 @@ export const ConfigSchema = z
 	.object({
 		PREFECT_API_URL: httpUrl.default('http://127.0.0.1:4200/api').transform((url) => url.replace(/\/+$/, '')),
 		PREFECT_API_KEY: optionalText,
+		/** "user:pass" of a Prefect 3 server's basic auth (PREFECT_SERVER_API_AUTH_STRING): sent as Authorization: Basic, instead of the key. */
+		PREFECT_API_AUTH_STRING: optionalText,
 		FLOWDECK_REQUEST_TIMEOUT_MS: int(10_000, 100, 300_000),
 		FLOWDECK_READ_RETRIES: int(2, 0, 10),
 		/** How long a call is re-sent while Prefect answers that its database is busy (nothing was saved). */

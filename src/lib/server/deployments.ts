@@ -82,15 +82,15 @@ export async function loadDeploymentPage(prefect: PrefectClient, id: string, fro
 }
 
 /**
- * Turns the deployment's schedule on or off (`active` = yes/no). Pausing asks first: Prefect 2.13.7 deletes the
- * runs its scheduler had already created (set_schedule_inactive), keeping only those scheduled by hand.
+ * Turns the deployment's scheduling on or off (`active` = yes/no). Pausing asks first: Prefect deletes the runs its
+ * scheduler had already created (2.x set_schedule_inactive, 3.x pause_deployment), keeping only those scheduled by hand.
  */
 export async function setSchedule(prefect: PrefectClient, id: string, form: FormData, url: URL) {
 	const active = form.get('active');
 	if (active !== 'yes' && active !== 'no') return fail(400, { message: 'Say whether the schedule should be active (yes or no).' });
 	if (active === 'no' && !isConfirmed(form)) return confirmStep(form, url, 'Pause the schedule? Prefect deletes the runs its scheduler already created for this deployment.', 'Pause schedule');
 	return asFormFailure(async () => {
-		await prefect.deployments.setScheduleActive(id, active === 'yes');
+		await prefect.deployments.setPaused(id, active === 'no');
 		return {
 			message:
 				active === 'yes' ? 'Schedule resumed: Prefect schedules new runs again.' : 'Schedule paused: Prefect schedules no new runs and deleted the ones it had scheduled (runs scheduled by hand stay).'

@@ -54,14 +54,22 @@ export class LogCursor {
 		return Math.max(MIN_LOOKBACK_MS, this.maxLatenessMs * LATENESS_FACTOR);
 	}
 
+	/**
+	 * Starts from lines already read (a page's log tail: the latest `limit` lines, oldest first) instead of a first
+	 * read of its own: the next read gives what follows them.
+	 */
+	start(latest: Log[], limit: number): void {
+		this.started = true;
+		this.observe(latest);
+		// A full tail leaves older lines out on purpose: the cursor starts no earlier than its oldest.
+		this.advance(latest.length >= limit ? latest[0]!.timestamp : null, 'floor');
+	}
+
 	/** The lines not sent yet, oldest first. The first read gives the latest `snapshotLines`. */
 	async read(prefect: PrefectClient, criteria: LogCriteria): Promise<Log[]> {
 		if (!this.started) {
-			this.started = true;
 			const latest = (await prefect.logs.filterAll({ logs: criteria, sort: 'TIMESTAMP_DESC' }, this.snapshotLines)).reverse();
-			this.observe(latest);
-			// A full snapshot leaves older lines out on purpose: the cursor starts no earlier than its oldest.
-			this.advance(latest.length === this.snapshotLines ? latest[0]!.timestamp : null, 'floor');
+			this.start(latest, this.snapshotLines);
 			return latest;
 		}
 		// A sweep re-reads the look-back window for late lines; while it is big (a chatty run), most reads only

@@ -1,7 +1,9 @@
 /** The Prefect client used by the app's server code and the npm scripts, configured from the environment. */
 import { createPrefectClient, type PrefectClient } from '#lib/prefect/client.ts';
-import { createSharedReads, type PrefectConnection, type SharedReads, type UpstreamCredentials } from '#lib/prefect/request.ts';
+import { createCsrfTokens, createSharedReads, type PrefectConnection, type SharedReads, type UpstreamCredentials } from '#lib/prefect/request.ts';
+import { apiOf } from '#lib/prefect/versions.ts';
 import type { Config } from './config.ts';
+import { prefectVersion } from './prefect-version.ts';
 
 /** The connection to PREFECT_API_URL carrying `credentials` (a user's session, the service account, an API key). */
 export function prefectConnectionOptions(cfg: Config, credentials: UpstreamCredentials, options: { fresh?: boolean } = {}): PrefectConnection {
@@ -12,9 +14,13 @@ export function prefectConnectionOptions(cfg: Config, credentials: UpstreamCrede
 		readRetries: cfg.FLOWDECK_READ_RETRIES,
 		busyRetryMs: cfg.FLOWDECK_REQUEST_BUSY_SECONDS * 1000,
 		sharedReads: sharedReadsOf(cfg),
+		csrf: csrfTokens,
 		...credentials
 	};
 }
+
+/** One CSRF client id and token per connection for the whole process (a Prefect 3 server that asks for them). */
+const csrfTokens = createCsrfTokens();
 
 const sharedReadsByConfig = new WeakMap<Config, SharedReads | undefined>();
 
@@ -26,9 +32,16 @@ function sharedReadsOf(cfg: Config): SharedReads | undefined {
 	return sharedReadsByConfig.get(cfg);
 }
 
-/** `fresh`: reads never reuse an answer shared earlier (see PrefectConnection.fresh). */
+/**
+ * `fresh`: reads never reuse an answer shared earlier (see PrefectConnection.fresh). The client speaks the API of the
+ * server's version as checked per API URL (prefect-version.ts); while that is unknown it asks the server itself, so
+ * a failure is the real one (unreachable, refused).
+ */
 export function prefectClientFor(cfg: Config, credentials: UpstreamCredentials, options: { fresh?: boolean } = {}): PrefectClient {
-	return createPrefectClient(prefectConnectionOptions(cfg, credentials, options));
+	const client: PrefectClient = createPrefectClient(prefectConnectionOptions(cfg, credentials, options), {
+		api: async () => apiOf((await prefectVersion(client))?.version ?? (await client.serverVersion()))
+	});
+	return client;
 }
 
 /**

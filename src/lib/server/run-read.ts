@@ -1,18 +1,18 @@
 /**
- * One read of a run, for the run page's load and for its live feed: the run with its descendants (a batched query per
- * level), its task runs, the names of every flow and deployment shown, log lines and artifacts of the whole tree. What differs
- * between the two (which log lines, whether to find the parent run) is a parameter; the rest is the same code.
+ * One read of a run, as the live feed makes it each round: the run with its descendants (a batched query per level),
+ * its task runs, the names of every flow and deployment shown, log lines and artifacts of the whole tree. The run
+ * page reads the same things in parts it streams (server/run-detail.ts) and hands them over as a RunRead, so
+ * its stream starts from what it rendered.
  */
 import { toArtifactView, type RunArtifacts } from '#lib/artifacts/artifacts.ts';
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { toLogView, toRunView, toTaskRunView, type LogView, type NameLookup, type RunView, type TaskRunView } from '#lib/prefect/models.ts';
 import type { Log } from '#lib/prefect/schemas.ts';
+import type { StaleRun } from '#lib/runs/stale.ts';
 import { summarizeTree, type RunTreeSummary, type TreeRow } from '#lib/runs/tree.ts';
-import type { TaskQuery } from '#lib/runs/task-query.ts';
 import { namesFor } from './lookups.ts';
 import { logCriteriaOf } from './run-logs.ts';
 import { loadRunTree, runRows, type RunTree } from './run-tree.ts';
-import { loadTaskRunsPage, type TaskRunsPage } from './task-runs.ts';
 
 /** Task runs the live feed follows each tick: the first by expected start (the page's other views re-read their page). */
 export const TASK_RUNS = 200;
@@ -45,56 +45,44 @@ export interface RunRead {
 	rows: TreeRow[];
 	summary: RunTreeSummary;
 	taskRuns: TaskRunView[];
-	/** With `tasks`: which page of the task runs `taskRuns` is (filters, page, total). */
-	taskPage: Omit<TaskRunsPage, 'tasks'> | null;
 	/** The lines `logs` read, in the order it read them. */
 	logs: LogView[];
 	artifacts: RunArtifacts;
-	/** The flow run this one was started from; only read with `parent`. */
-	parentRunId: string | null;
+}
+
+/** A run page's read, handed to the run's live feed so that its stream starts from what the page rendered. */
+export interface RenderedRun {
+	read: RunRead;
+	/** The log lines `read.logs` shows, as Prefect sent them (a feed follows on from them), oldest first. */
+	lines: Log[];
+	/** The most lines the page read: fewer means there are no older ones. */
+	lineLimit: number;
+	/** The log level they were read at. */
+	level: number;
+	/** The tree's stale runs as the page judged them, and when (Date.now()): the feed re-judges them from then on. */
+	stale: StaleRun[];
+	readAt: number;
 }
 
 export interface RunReadOptions {
 	/** Names already known (a feed keeps them from tick to tick): only the others are looked up. */
 	names?: NameLookup;
+	/** Sizes of the tree's levels at the last read (a feed's): big levels are counted with their first page. */
+	sizes?: number[];
 	/** The log lines wanted, once the tree (every run id) is known. */
 	logs: (tree: RunTree) => Promise<Log[]>;
 	/** The artifacts wanted, once the tree is known (the feed reads them again only when a run ended). */
 	artifacts: (tree: RunTree) => Promise<RunArtifacts>;
-	/** Also find the run this one was started from (through its parent task run). */
-	parent?: boolean;
-	/** A page of the task runs (the run page's view); without it, the first TASK_RUNS (the live feed). */
-	tasks?: TaskQuery;
 }
 
-/** Two rounds: the tree and the task runs in parallel, then names, log lines (and the parent) in parallel. */
+/** Two rounds: the tree and the first TASK_RUNS task runs in parallel, then names and log lines in parallel. */
 export async function readRun(prefect: PrefectClient, id: string, options: RunReadOptions): Promise<RunRead> {
-	const [tree, page] = await Promise.all([
-		loadRunTree(prefect, id, { withLinks: true }),
-		options.tasks
-			? loadTaskRunsPage(prefect, id, options.tasks)
-			: prefect.taskRuns.filter({ flow_runs: { id: { any_: [id] } }, sort: 'EXPECTED_START_TIME_ASC', limit: TASK_RUNS }).then((tasks) => tasks.map(toTaskRunView))
+	const [tree, tasks] = await Promise.all([
+		loadRunTree(prefect, id, { withLinks: true, sizes: options.sizes }),
+		prefect.taskRuns.filter({ flow_runs: { id: { any_: [id] } }, sort: 'EXPECTED_START_TIME_ASC', limit: TASK_RUNS })
 	]);
-	const [tasks, taskPage] = Array.isArray(page) ? [page, null] : [page.tasks, { query: page.query, total: page.total, pages: page.pages }];
-	const parentTaskRunId = options.parent ? tree.root.parent_task_run_id : null;
-	const [names, logs, artifacts, parentTask] = await Promise.all([
-		namesFor(prefect, [tree.root, ...tree.levels.flat()], options.names),
-		options.logs(tree),
-		options.artifacts(tree),
-		parentTaskRunId ? prefect.taskRuns.filter({ task_runs: { id: { any_: [parentTaskRunId] } }, limit: 1 }) : Promise.resolve([])
-	]);
+	const [names, logs, artifacts] = await Promise.all([namesFor(prefect, [tree.root, ...tree.levels.flat()], options.names), options.logs(tree), options.artifacts(tree)]);
 	const run = toRunView(tree.root, names);
 	const rows = runRows(tree, names);
-	return {
-		tree,
-		names,
-		run,
-		rows,
-		summary: summarizeTree(run, rows),
-		taskRuns: tasks,
-		taskPage,
-		logs: logs.map(toLogView),
-		artifacts,
-		parentRunId: parentTask[0]?.flow_run_id ?? null
-	};
+	return { tree, names, run, rows, summary: summarizeTree(run, rows), taskRuns: tasks.map(toTaskRunView), logs: logs.map(toLogView), artifacts };
 }

@@ -1,9 +1,10 @@
 /**
  * A flow run and its descendants (orchestrator -> phases -> tables), loaded level by level with one batched
- * parent_flow_run_id query per level (paged past 200), never one request per child. As deep as the tree goes:
+ * parent_flow_run_id query per level (past 200, the level is counted and its pages read in parallel), never one
+ * request per child. As deep as the tree goes:
  * only its size is bounded (TREE_MAX_RUNS), and a tree cut there says so (`truncatedAt`).
  */
-import type { PrefectClient } from '#lib/prefect/client.ts';
+import { PAGE_SIZE, type PrefectClient } from '#lib/prefect/client.ts';
 import { toRunView, type NameLookup } from '#lib/prefect/models.ts';
 import type { TreeRow } from '#lib/runs/tree.ts';
 import type { FlowRun, TaskRun } from '#lib/prefect/schemas.ts';
@@ -30,10 +31,14 @@ export interface TreeOptions {
 	 * (parent_task_run_id), so each level also reads its parents' subflow task runs, in parallel.
 	 */
 	withLinks?: boolean;
+	/** The root, when the caller has just read it (it is not read again). */
+	root?: FlowRun;
+	/** Sizes of the levels at the last read (a live feed's): a level that was big is counted with its first page. */
+	sizes?: number[];
 }
 
 export async function loadRunTree(prefect: PrefectClient, rootId: string, options: TreeOptions = {}): Promise<RunTree> {
-	const root = await prefect.flowRuns.get(rootId);
+	const root = options.root ?? (await prefect.flowRuns.get(rootId));
 	const levels: FlowRun[][] = [];
 	const parentOf = new Map<string, string>();
 	const maxRuns = options.maxRuns ?? TREE_MAX_RUNS;
@@ -42,10 +47,11 @@ export async function loadRunTree(prefect: PrefectClient, rootId: string, option
 	let parents = [root.id];
 	while (parents.length > 0 && maxRuns > 0) {
 		const room = maxRuns - (seen.size - 1);
+		const big = (options.sizes?.[levels.length] ?? 0) >= PAGE_SIZE;
 		const [found, tasks] = await Promise.all([
 			// One more than there is room for tells whether the bound cut the tree.
-			prefect.flowRuns.children(parents, {}, room + 1),
-			options.withLinks ? subflowTasksOf(prefect, parents) : Promise.resolve([])
+			prefect.flowRuns.children(parents, {}, room + 1, big),
+			options.withLinks ? subflowTasksOf(prefect, parents, 10_000, big) : Promise.resolve([])
 		]);
 		const fresh = found.filter((run) => !seen.has(run.id));
 		if (fresh.length > room) truncatedAt = maxRuns;
@@ -64,8 +70,8 @@ export async function loadRunTree(prefect: PrefectClient, rootId: string, option
 }
 
 /** The task runs that stand for subflow (or run_deployment) runs of the given flow runs. */
-function subflowTasksOf(prefect: PrefectClient, flowRunIds: string[], max = 10_000): Promise<TaskRun[]> {
-	return prefect.taskRuns.filterAll({ flow_runs: { id: { any_: flowRunIds } }, task_runs: { subflow_runs: { exists_: true } } }, max);
+function subflowTasksOf(prefect: PrefectClient, flowRunIds: string[], max = 10_000, expectMany = false): Promise<TaskRun[]> {
+	return prefect.taskRuns.filterAll({ flow_runs: { id: { any_: flowRunIds } }, task_runs: { subflow_runs: { exists_: true } } }, max, expectMany);
 }
 
 export interface ChildCount {
@@ -85,6 +91,8 @@ export async function countDescendants(prefect: PrefectClient, runIds: string[],
 	const firstLevel = await subflowTasksOf(prefect, runIds, cap);
 	const rootOfChild = new Map<string, string>();
 	for (const task of firstLevel) {
+		// Subflow task runs were read by their flow runs: never outside one.
+		if (!task.flow_run_id) continue;
 		const count = counts.get(task.flow_run_id) ?? { children: 0, grandchildren: 0 };
 		count.children += 1;
 		counts.set(task.flow_run_id, count);
@@ -93,7 +101,7 @@ export async function countDescendants(prefect: PrefectClient, runIds: string[],
 	}
 	const secondLevel = await subflowTasksOf(prefect, [...rootOfChild.keys()], cap);
 	for (const task of secondLevel) {
-		const root = rootOfChild.get(task.flow_run_id);
+		const root = task.flow_run_id ? rootOfChild.get(task.flow_run_id) : undefined;
 		const count = root ? counts.get(root) : undefined;
 		if (count) count.grandchildren += 1;
 	}

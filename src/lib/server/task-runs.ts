@@ -30,8 +30,9 @@ export interface TaskInputView {
 
 export interface TaskRunPage {
 	task: TaskRunView;
-	flowRunId: string;
-	flowRunName: string;
+	/** null for a task run outside any flow (3.x). */
+	flowRunId: string | null;
+	flowRunName: string | null;
 	taskKey: string;
 	runCount: number;
 	/** Retries the task was declared with, and the delay between them (seconds). */
@@ -51,14 +52,14 @@ const TASK_LOG_LINES = 500;
 export async function loadTaskRunPage(prefect: PrefectClient, id: string): Promise<TaskRunPage> {
 	const task = await prefect.taskRuns.get(id);
 	const [flowRun, states, logs] = await Promise.all([
-		prefect.flowRuns.get(task.flow_run_id),
+		task.flow_run_id ? prefect.flowRuns.get(task.flow_run_id) : null,
 		prefect.taskRuns.states(id),
 		prefect.logs.filterAll({ logs: { task_run_id: { any_: [id] } }, sort: 'TIMESTAMP_DESC' }, TASK_LOG_LINES)
 	]);
 	return {
 		task: toTaskRunView(task),
 		flowRunId: task.flow_run_id,
-		flowRunName: flowRun.name,
+		flowRunName: flowRun?.name ?? null,
 		taskKey: task.task_key,
 		runCount: task.run_count,
 		retries: task.empirical_policy?.retries ?? 0,

@@ -1,7 +1,10 @@
 import { deleteLimit, loadConcurrency, releaseLeaked, resetLimit, saveLimit } from '#lib/server/concurrency.ts';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals }) => ({ limits: await loadConcurrency(locals.prefect) });
+export const load: PageServerLoad = async ({ locals }) => {
+	const { rows, globalLimits } = await loadConcurrency(locals.prefect);
+	return { limits: rows, globalLimits };
+};
 
 export const actions: Actions = {
 	save: async ({ locals, request }) => saveLimit(locals.prefect, await request.formData()),

@@ -2,7 +2,11 @@
  * The live feed of one run: each tick reads the run as the page's load does (server/run-read.ts: descendants, task
  * runs, names) with the new log lines of the whole tree, and yields only what changed. Upstream calls per tick stay
  * bounded whatever the number of children: levels x pages of 200, never a call per child.
+ *
+ * A first viewer's stream starts from what its page just read (`primeRunStream`): the feed's first round takes the
+ * page's read instead of reading the run again, and its next round yields what changed since the page was read.
  */
+import { randomUUID } from 'node:crypto';
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { emptyNames, withoutDuration, type NameLookup } from '#lib/prefect/models.ts';
 import type { RunArtifacts } from '#lib/artifacts/artifacts.ts';
@@ -14,7 +18,7 @@ import type { StaleRun } from '#lib/runs/stale.ts';
 import { config } from '../config.ts';
 import { LogCursor } from '../log-cursor.ts';
 import { staleRunsIn } from '../run-health.ts';
-import { loadArtifacts, logCriteria, readRun } from '../run-read.ts';
+import { loadArtifacts, logCriteria, readRun, type RenderedRun } from '../run-read.ts';
 import { treeIsActive, treeIsFinal, type RunTree } from '../run-tree.ts';
 import type { Activity, Feed, FeedTick } from './hub.ts';
 
@@ -43,13 +47,19 @@ export class RunFeed implements Feed<RunFeedEvents, RunSnapshot> {
 	private finalRuns = -1;
 	private artifacts: RunArtifacts = { artifacts: [], truncated: false };
 	private artifactsSignature = '';
+	/** Sizes of the tree's levels at the last read: a big level is counted with its first page (read in parallel). */
+	private levelSizes: number[] = [];
+	/** The page's read this feed starts from, taken by the first tick. */
+	private rendered: Promise<RenderedRun> | undefined;
 	private stale: StaleRun[] = [];
 	private staleCheckedAt = -Infinity;
 
-	constructor(runId: string, level = 0) {
+	/** `rendered`: what the page that opens this stream just read (its first tick takes it instead of reading). */
+	constructor(runId: string, level = 0, rendered?: Promise<RenderedRun>) {
 		this.runId = runId;
 		this.level = level;
 		this.logs = new LogCursor(SNAPSHOT_LOG_LINES);
+		this.rendered = rendered;
 	}
 
 	snapshot(): RunSnapshot | undefined {
@@ -57,6 +67,7 @@ export class RunFeed implements Feed<RunFeedEvents, RunSnapshot> {
 	}
 
 	async tick(prefect: PrefectClient): Promise<FeedTick<RunFeedEvents>> {
+		const rendered = await this.takeRendered();
 		const {
 			tree,
 			names,
@@ -66,12 +77,15 @@ export class RunFeed implements Feed<RunFeedEvents, RunSnapshot> {
 			taskRuns,
 			logs: newLines,
 			artifacts
-		} = await readRun(prefect, this.runId, {
+		} = rendered ??
+		(await readRun(prefect, this.runId, {
 			names: this.names,
+			sizes: this.levelSizes,
 			logs: (read) => this.logs.read(prefect, logCriteria(read, this.level)),
 			artifacts: (read) => this.readArtifacts(prefect, read)
-		});
+		}));
 		this.names = names;
+		this.levelSizes = tree.levels.map((level) => level.length);
 		const previousStale = this.stale;
 		await this.checkStale(prefect, tree);
 		const previousLogs = this.current?.logs ?? [];
@@ -91,6 +105,23 @@ export class RunFeed implements Feed<RunFeedEvents, RunSnapshot> {
 		}
 		if (stringifyJson(this.stale) !== stringifyJson(previousStale)) events.push({ event: 'stale', data: this.stale });
 		return { events, activity: this.activity(tree) };
+	}
+
+	/**
+	 * The page's read, when this feed was started with one and it is a read of this run at this level: the log
+	 * cursor and the artifacts then go on from it. A page whose read failed leaves the feed to read for itself.
+	 */
+	private async takeRendered() {
+		const pending = this.rendered;
+		this.rendered = undefined;
+		const rendered = await pending?.catch(() => undefined);
+		if (!rendered || rendered.read.tree.root.id !== this.runId || rendered.level !== this.level) return undefined;
+		this.logs.start(rendered.lines, rendered.lineLimit);
+		this.artifacts = rendered.read.artifacts;
+		this.finalRuns = [rendered.read.tree.root, ...rendered.read.tree.levels.flat()].filter((one) => isFinalState(one.state_type)).length;
+		this.stale = rendered.stale;
+		this.staleCheckedAt = rendered.readAt;
+		return rendered.read;
 	}
 
 	/**
@@ -145,4 +176,34 @@ function updateSignature(signatures: Map<string, string>, id: string, next: stri
 
 export function levelCounts(tree: RunTree): LevelCounts[] {
 	return tree.levels.map((level, depth) => ({ depth: depth + 1, total: level.length, byState: countStates(level.map((run) => run.state_type)) }));
+}
+
+/**
+ * How long a page's read may wait for the stream its page opens: the browser opens it once the page's parts are in,
+ * seconds later on a slow machine. Unclaimed reads are dropped after it.
+ */
+const RENDERED_MS = 30_000;
+/** Pages whose streams are not open yet, at most (each holds one read of a run until claimed or dropped). */
+const RENDERED_MAX = 200;
+const renderedRuns = new Map<string, { runId: string; level: number; read: Promise<RenderedRun>; at: number }>();
+
+/**
+ * Keeps what a run page is reading for the stream that page opens next (`?from=<token>`): that stream, if it starts
+ * the run's poller, starts from the page's read instead of reading the run again. Once only: a reconnect, a second
+ * viewer (who joins the running poller and gets its snapshot) and a token too old read for themselves.
+ */
+export function primeRunStream(runId: string, level: number, read: Promise<RenderedRun>): string {
+	const now = Date.now();
+	for (const [token, entry] of renderedRuns) if (now - entry.at > RENDERED_MS || renderedRuns.size >= RENDERED_MAX) renderedRuns.delete(token);
+	const token = randomUUID();
+	renderedRuns.set(token, { runId, level, read, at: now });
+	return token;
+}
+
+/** The page's read behind `token`, if it is of this run and level and recent; claimed once. */
+export function takeRenderedRun(token: string | null, runId: string, level: number): Promise<RenderedRun> | undefined {
+	if (!token) return undefined;
+	const entry = renderedRuns.get(token);
+	renderedRuns.delete(token);
+	return entry && entry.runId === runId && entry.level === level && Date.now() - entry.at <= RENDERED_MS ? entry.read : undefined;
 }

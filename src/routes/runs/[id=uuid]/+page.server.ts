@@ -14,19 +14,25 @@ import {
 	retryInPlace,
 	runAgain
 } from '#lib/server/run-actions.ts';
-import { loadRunDetail, parseLogLevel } from '#lib/server/run-detail.ts';
-import { staleRunsOfTree } from '#lib/server/run-health.ts';
+import { primeRunStream } from '#lib/server/live/run-feed.ts';
+import { loadRunPage, parseLogLevel, resolveParts } from '#lib/server/run-detail.ts';
+import { WHOLE_PAGE } from '#lib/runs/run-page.ts';
 import { parseTaskQuery } from '#lib/runs/task-query.ts';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals, params, url }) => {
-	const { id } = params;
-	const [detail, stale] = await Promise.all([
-		loadRunDetail(locals.prefect, id, parseLogLevel(url.searchParams.get('level')), parseTaskQuery(url.searchParams)),
-		// Staleness is a hint: if it cannot be judged now the page still shows the run.
-		staleRunsOfTree(locals.prefect, id, config().FLOWDECK_STALE_AFTER_SECONDS * 1000).catch(() => [])
-	]);
-	return { detail, stale };
+/**
+ * The header is read first; the tree, task runs, logs, artifacts and stale runs follow as streamed parts. A form
+ * action's answer and a browser without JavaScript (`?whole`: the page's <noscript> sends it there) get it whole.
+ */
+export const load: PageServerLoad = async ({ locals, params, request, url }) => {
+	const level = parseLogLevel(url.searchParams.get('level'));
+	const { header, parts, read } = await loadRunPage(locals.prefect, params.id, {
+		level,
+		taskQuery: parseTaskQuery(url.searchParams),
+		staleAfterMs: config().FLOWDECK_STALE_AFTER_SECONDS * 1000
+	});
+	if (request.method !== 'GET' || url.searchParams.has(WHOLE_PAGE)) return { ...header, parts: await resolveParts(parts), streamFrom: null };
+	return { ...header, parts, streamFrom: primeRunStream(params.id, level, read) };
 };
 
 /** An action's outcome: a message, or a refusal (409) with its reason. */
