@@ -1,5 +1,5 @@
-/** A flow run as Prefect's API answers it, for unit tests: neutral values, `extra` sets what a test cares about. */
-import type { FlowRun, StateType } from '#lib/prefect/schemas.ts';
+/** Flow and task runs as Prefect's API answers them, for unit tests: neutral values, `extra` sets what a test cares about. */
+import type { FlowRun, StateType, TaskRun } from '#lib/prefect/schemas.ts';
 
 export function wireRun(id: string, state: StateType | null, extra: Partial<FlowRun> = {}): FlowRun {
 	return {
@@ -17,6 +17,29 @@ export function wireRun(id: string, state: StateType | null, extra: Partial<Flow
 		state_name: null,
 		state: null,
 		run_count: 0,
+		expected_start_time: null,
+		start_time: null,
+		end_time: null,
+		total_run_time: 0,
+		estimated_run_time: 0,
+		...extra
+	};
+}
+
+export function wireTaskRun(id: string, state: StateType | null, extra: Partial<TaskRun> = {}): TaskRun {
+	return {
+		id,
+		name: id,
+		created: '',
+		updated: '',
+		flow_run_id: null,
+		task_key: 'k',
+		dynamic_key: '0',
+		tags: [],
+		state_type: state,
+		state_name: null,
+		state: null,
+		run_count: 1,
 		expected_start_time: null,
 		start_time: null,
 		end_time: null,

@@ -7,12 +7,13 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyHeaders } from '#lib/auth/upstream.ts';
 import { createPrefectClient } from '#lib/prefect/client.ts';
-import { PrefectError } from '#lib/prefect/errors.ts';
 import { describeSchedules, toDeploymentView, toWorkQueueView } from '#lib/prefect/models.ts';
 import { createCsrfTokens } from '#lib/prefect/request.ts';
 import type { Deployment2, Deployment3 } from '#lib/prefect/schemas.ts';
 import { loadConcurrency } from '#lib/server/concurrency.ts';
 import { reconcileSlots } from '#lib/server/slot-reconciler.ts';
+import { prefectFailure } from '../helpers/prefect-failure.ts';
+import { wireTaskRun } from '../helpers/wire-run.ts';
 
 const API = 'http://prefect.test/api';
 const server = setupServer();
@@ -49,15 +50,7 @@ function versionIs(version: string) {
 
 const client = () => createPrefectClient({ apiUrl: API, timeoutMs: 2000, readRetries: 0 });
 
-async function failure(promise: Promise<unknown>): Promise<PrefectError> {
-	try {
-		await promise;
-	} catch (error) {
-		expect(error).toBeInstanceOf(PrefectError);
-		return error as PrefectError;
-	}
-	throw new Error('expected a failure');
-}
+const failure = prefectFailure;
 
 describe('deployments, per API generation, in one view', () => {
 	it('maps a 2.x schedule and switch to schedules[] and paused', async () => {
@@ -134,25 +127,7 @@ describe('work queues', () => {
 });
 
 describe('concurrency on 3.x', () => {
-	const task = {
-		id: 't1',
-		created: at,
-		updated: at,
-		name: 'load-1',
-		flow_run_id: null,
-		task_key: 'load',
-		dynamic_key: '1',
-		tags: ['db'],
-		state_type: 'RUNNING',
-		state_name: 'Running',
-		state: null,
-		run_count: 1,
-		expected_start_time: null,
-		start_time: null,
-		end_time: null,
-		total_run_time: 0,
-		estimated_run_time: 0
-	};
+	const task = wireTaskRun('t1', 'RUNNING', { created: at, updated: at, name: 'load-1', task_key: 'load', dynamic_key: '1', tags: ['db'], state_name: 'Running' });
 	const limit = (name: string, slots: number) => ({ id: name, created: at, updated: at, name, active: true, limit: 5, active_slots: slots, slot_decay_per_second: 0 });
 
 	it('lists a holder outside any flow, and global limits without the tag limits’ twins', async () => {
@@ -196,25 +171,7 @@ describe('concurrency on 3.x', () => {
 describe('the slot reconciler on 3.x', () => {
 	it('releases a leaked holder outside any flow and sets the tag’s v2 count to the live holders kept', async () => {
 		versionIs('3.9.1');
-		const holder = (id: string, state: 'RUNNING' | 'CRASHED') => ({
-			id,
-			created: at,
-			updated: at,
-			name: id,
-			flow_run_id: null,
-			task_key: 'k',
-			dynamic_key: '0',
-			tags: ['db'],
-			state_type: state,
-			state_name: state === 'RUNNING' ? 'Running' : 'Crashed',
-			state: null,
-			run_count: 1,
-			expected_start_time: null,
-			start_time: null,
-			end_time: null,
-			total_run_time: 0,
-			estimated_run_time: 0
-		});
+		const holder = (id: string, state: 'RUNNING' | 'CRASHED') => wireTaskRun(id, state, { created: at, updated: at, tags: ['db'], state_name: state === 'RUNNING' ? 'Running' : 'Crashed' });
 		const sent: unknown[] = [];
 		server.use(
 			http.post(`${API}/concurrency_limits/filter`, () => HttpResponse.json([{ id: 'c1', created: at, updated: at, tag: 'db', concurrency_limit: 3, active_slots: ['live', 'dead'] }])),

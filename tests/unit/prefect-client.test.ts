@@ -6,6 +6,7 @@ import { createPrefectClient } from '#lib/prefect/client.ts';
 import { PrefectError } from '#lib/prefect/errors.ts';
 import { createSharedReads } from '#lib/prefect/request.ts';
 import { wireRun } from '../helpers/wire-run.ts';
+import { prefectFailure } from '../helpers/prefect-failure.ts';
 
 const API = 'http://prefect.test/api';
 const server = setupServer();
@@ -15,15 +16,7 @@ afterAll(() => server.close());
 
 const client = (extra: Partial<Parameters<typeof createPrefectClient>[0]> = {}) => createPrefectClient({ apiUrl: API, timeoutMs: 300, readRetries: 1, ...extra });
 
-async function failure(promise: Promise<unknown>): Promise<PrefectError> {
-	try {
-		await promise;
-	} catch (error) {
-		expect(error).toBeInstanceOf(PrefectError);
-		return error as PrefectError;
-	}
-	throw new Error('expected a failure');
-}
+const failure = prefectFailure;
 
 const flow = { id: 'f1', created: '2026-01-01T00:00:00Z', updated: '2026-01-01T00:00:00Z', name: 'etl', tags: [] };
 
