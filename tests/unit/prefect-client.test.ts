@@ -223,6 +223,20 @@ describe('Prefect request path', () => {
 		expect((await failure(client().serverVersion())).kind).toBe('unauthorized');
 	});
 
+	it('tells the connection of failures another server could explain (a 5xx, a wrong shape), not of a missing run', async () => {
+		const told: string[] = [];
+		const watched = client({ readRetries: 0, onServerFailure: (error) => told.push(error.kind) });
+		server.use(
+			http.post(`${API}/flows/filter`, () => HttpResponse.json({ detail: 'boom' }, { status: 500 })),
+			http.get(`${API}/flows/f1`, () => HttpResponse.json({ ...flow, name: 42 })),
+			http.get(`${API}/flow_runs/x`, () => HttpResponse.json({ detail: 'Flow run not found' }, { status: 404 }))
+		);
+		await failure(watched.flows.filter());
+		await failure(watched.flows.get('f1'));
+		await failure(watched.flowRuns.get('x'));
+		expect(told).toEqual(['upstream', 'malformed']);
+	});
+
 	it('maps a refused connection to unreachable without leaking credentials in the URL', async () => {
 		const error = await failure(createPrefectClient({ apiUrl: 'http://user:hunter2@127.0.0.1:9/api', readRetries: 0 }).health());
 		expect(error.kind).toBe('unreachable');

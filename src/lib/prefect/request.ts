@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import ky, { isHTTPError, isNetworkError, isTimeoutError } from 'ky';
 import type { z } from 'zod';
 import { CsrfToken, DetailBody, ValidationErrorBody } from './schemas.ts';
-import { PrefectError } from './errors.ts';
+import { PrefectError, type PrefectErrorKind } from './errors.ts';
 import { parseJsonExact, stringifyJson } from '../json.ts';
 
 export interface PrefectConnection {
@@ -37,8 +37,15 @@ export interface PrefectConnection {
 	 * connection (API URL and `shareKey`) so every request of a process reuses one; without it, one per requester.
 	 */
 	csrf?: CsrfTokens;
+	/**
+	 * Told of failures that can mean another server now answers at apiUrl (unreachable, a 5xx, an answer of an
+	 * unexpected shape), so what was learned about the server, its version, is checked again.
+	 */
+	onServerFailure?: (error: PrefectError) => void;
 	fetch?: typeof fetch;
 }
+
+const SERVER_FAILURES: ReadonlySet<PrefectErrorKind> = new Set(['unreachable', 'upstream', 'malformed']);
 
 /**
  * Who a connection speaks for: what a caller's authentication adds to it (a session's cookies, the service
@@ -163,6 +170,15 @@ export function createRequester(connection: PrefectConnection): Requester {
 	}
 
 	return async function request<S extends z.ZodType>(path: string, options: RequestOptions<S>): Promise<z.infer<S>> {
+		try {
+			return await requestOnce(path, options);
+		} catch (error) {
+			if (error instanceof PrefectError && SERVER_FAILURES.has(error.kind)) connection.onServerFailure?.(error);
+			throw error;
+		}
+	};
+
+	async function requestOnce<S extends z.ZodType>(path: string, options: RequestOptions<S>): Promise<z.infer<S>> {
 		const label = `${options.method} ${path}`;
 		const { sharedReads, shareKey } = connection;
 		let result: Answer;
@@ -192,7 +208,7 @@ export function createRequester(connection: PrefectConnection): Requester {
 			throw new PrefectError('malformed', `${label}: unexpected answer from Prefect${at}: ${first?.message ?? 'invalid body'}`, status);
 		}
 		return parsed.data;
-	};
+	}
 }
 
 /** A CSRF token and when the server stops taking it. */

@@ -1,7 +1,8 @@
 /**
  * The connected Prefect server's version and whether Flowdeck supports it, checked at first contact and kept per
- * API URL for a minute; a failed check is retried on the next request after a few seconds, so a server that comes
- * back (or is replaced by another version) is seen again.
+ * API URL for a minute, and checked again after a call failed in a way another server could explain (forgetVersion);
+ * a failed check is retried on the next request after a few seconds, so a server that comes back (or is replaced by
+ * another version) is seen again.
  */
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { versionSupport, type VersionSupport } from '#lib/prefect/versions.ts';
@@ -14,6 +15,16 @@ export interface PrefectVersionCheck {
 const FRESH_MS = 60_000;
 const RETRY_FAILED_MS = 5_000;
 const checks = new Map<string, { at: number; result: PrefectVersionCheck | null; pending?: Promise<PrefectVersionCheck | null> }>();
+
+/**
+ * After an upstream failure (unreachable, a 5xx, an unexpected answer): the next call checks the version again (in
+ * the background; the last known one serves meanwhile), so a server replaced by another version is spoken to in its
+ * own API from then on.
+ */
+export function forgetVersion(apiUrl: string): void {
+	const known = checks.get(apiUrl);
+	if (known?.result && !known.pending) checks.set(apiUrl, { ...known, at: 0 });
+}
 
 /** Records a version read elsewhere (the dashboard and /healthz read it anyway). */
 export function rememberVersion(apiUrl: string, version: string): PrefectVersionCheck {

@@ -3,7 +3,7 @@ import { createPrefectClient, type PrefectClient } from '#lib/prefect/client.ts'
 import { createCsrfTokens, createSharedReads, type PrefectConnection, type SharedReads, type UpstreamCredentials } from '#lib/prefect/request.ts';
 import { apiOf } from '#lib/prefect/versions.ts';
 import type { Config } from './config.ts';
-import { prefectVersion } from './prefect-version.ts';
+import { forgetVersion, prefectVersion } from './prefect-version.ts';
 
 /** The connection to PREFECT_API_URL carrying `credentials` (a user's session, the service account, an API key). */
 export function prefectConnectionOptions(cfg: Config, credentials: UpstreamCredentials, options: { fresh?: boolean } = {}): PrefectConnection {
@@ -15,6 +15,7 @@ export function prefectConnectionOptions(cfg: Config, credentials: UpstreamCrede
 		busyRetryMs: cfg.FLOWDECK_REQUEST_BUSY_SECONDS * 1000,
 		sharedReads: sharedReadsOf(cfg),
 		csrf: csrfTokens,
+		onServerFailure: () => forgetVersion(cfg.PREFECT_API_URL),
 		...credentials
 	};
 }
