@@ -11,12 +11,14 @@ import { startCountingProxy, type CountingProxy } from '../helpers/counting-prox
 import { latestRuns } from '#lib/server/lookups.ts';
 import { loadDeployments } from '#lib/server/deployments.ts';
 import { startFlowdeck, Visitor, type FlowdeckServer } from '../helpers/flowdeck.ts';
-import { prefect2Only, testApiUrl, testPrefect } from '../helpers/stack.ts';
+import { testApiUrl, testPrefect, testPrefectMajor } from '../helpers/stack.ts';
 
 const NEWER_RUNS = 1050;
 const TWO_DAYS_MS = 2 * 86_400_000;
+/** Runs created at once while seeding: Prefect 3.x on SQLite refuses a burst (503, database busy) sooner than 2.13.7. */
+const SEED_IN_FLIGHT = testPrefectMajor() === 2 ? 16 : 4;
 
-describe.skipIf(prefect2Only('seeds thousands of runs in one burst: Prefect 3.x on SQLite answers that burst with 503 (database busy)'))('last run at any data size', () => {
+describe('last run at any data size', () => {
 	const suffix = randomUUID().slice(0, 8);
 	let quietFlow: { id: string };
 	let quietDeployment: { id: string };
@@ -33,7 +35,7 @@ describe.skipIf(prefect2Only('seeds thousands of runs in one burst: Prefect 3.x 
 		oldRun = await createRun(seed, { flowId: quietFlow.id, name: `old-run-${suffix}`, state: 'FAILED', at });
 		oldDeploymentRun = await createRun(seed, { flowId: quietFlow.id, deploymentId: quietDeployment.id, name: `old-deployed-${suffix}`, state: 'COMPLETED', at: new Date(at.getTime() - 60_000) });
 		const busyFlow = await createFlow(seed, `busy-flow-${suffix}`);
-		await inParallel(NEWER_RUNS, async (index) => void (await createRun(seed, { flowId: busyFlow.id, name: `busy-${suffix}-${index}` })));
+		await inParallel(NEWER_RUNS, async (index) => void (await createRun(seed, { flowId: busyFlow.id, name: `busy-${suffix}-${index}` })), SEED_IN_FLIGHT);
 		proxy = await startCountingProxy(new URL(testApiUrl()).origin, await freePort());
 		flowdeck = await startFlowdeck({ PREFECT_API_URL: `${proxy.url}/api` });
 	});
@@ -47,7 +49,11 @@ describe.skipIf(prefect2Only('seeds thousands of runs in one burst: Prefect 3.x 
 		const ofFlow = await latestRuns(testPrefect(), { flow: quietFlow.id }, 10, now);
 		expect(ofFlow.map((run) => run.id)).toEqual([oldRun.id, oldDeploymentRun.id]);
 		expect(ofFlow[0]!.state.type).toBe('FAILED');
-		expect(Date.parse(ofFlow[0]!.at!)).toBeLessThan(now.getTime() - TWO_DAYS_MS + 60_000);
+		// When it ran, as Prefect says: its expected start two days ago on 2.13.7; 3.x gives a run forced from
+		// Scheduled to a final state a start time of its own (now).
+		const stored = await testPrefect().flowRuns.get(oldRun.id);
+		expect(Date.parse(ofFlow[0]!.at!)).toBe(Date.parse(stored.start_time ?? stored.expected_start_time!));
+		if (testPrefectMajor() === 2) expect(Date.parse(ofFlow[0]!.at!)).toBeLessThan(now.getTime() - TWO_DAYS_MS + 60_000);
 		const ofDeployment = await latestRuns(testPrefect(), { deployment: quietDeployment.id }, 1, now);
 		expect(ofDeployment.map((run) => run.id)).toEqual([oldDeploymentRun.id]);
 	});
