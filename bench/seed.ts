@@ -3,7 +3,7 @@
  * the state wanted (no execution), many requests in flight. Shared by the pages benchmark and the tests that
  * need data sets of a given shape.
  */
-import { mapBounded } from '#lib/server/lookups.ts';
+import { mapBounded } from '#lib/server/bounded.ts';
 
 export interface Seeder {
 	apiUrl: string;

@@ -5,7 +5,8 @@ import { namesOf, toDeploymentView, toRunView, type DeploymentView, type RunView
 import { fieldsFromSchema, formatValue, parameterSchema, readTriggerForm, submittedOf, type ParameterField } from '#lib/parameter-form.ts';
 import { isUuid } from '#lib/runs/query.ts';
 import { asFormFailure } from './form-actions.ts';
-import { LIST_PAGE_SIZE, latestRuns, mapBounded, pagesOf, readMoment, type PageOf, type RecentRun } from './lookups.ts';
+import { mapBounded } from './bounded.ts';
+import { LIST_PAGE_SIZE, ROW_QUERIES_IN_FLIGHT, latestRuns, pagesOf, readMoment, type PageOf, type RecentRun } from './lookups.ts';
 import { confirmStep, isConfirmed } from './run-actions.ts';
 
 export interface DeploymentRow {
@@ -26,7 +27,7 @@ export async function loadDeployments(prefect: PrefectClient, page = 1, now = re
 	const flowIds = [...new Set(deployments.map((deployment) => deployment.flow_id))];
 	const [flows, lastRuns] = await Promise.all([
 		flowIds.length ? prefect.flows.filter({ flows: { id: { any_: flowIds } } }) : [],
-		mapBounded(deployments, (deployment) => latestRuns(prefect, { deployment: deployment.id }, 1, now))
+		mapBounded(deployments, (deployment) => latestRuns(prefect, { deployment: deployment.id }, 1, now), ROW_QUERIES_IN_FLIGHT)
 	]);
 	const names = namesOf(flows, deployments);
 	const rows = deployments.map((deployment, index) => ({ deployment: toDeploymentView(deployment, names), lastRun: lastRuns[index]?.[0] ?? null }));

@@ -2,7 +2,8 @@
 import type { PrefectClient } from '#lib/prefect/client.ts';
 import { namesOf, toDeploymentView, toDurationPoints, toFlowView, toRunView, type DeploymentView, type DurationPointView, type FlowView, type RunView } from '#lib/prefect/models.ts';
 import { finalStateTypes } from '#lib/prefect/states.ts';
-import { LIST_PAGE_SIZE, latestRuns, mapBounded, pagesOf, readMoment, type PageOf, type RecentRun } from './lookups.ts';
+import { mapBounded } from './bounded.ts';
+import { LIST_PAGE_SIZE, ROW_QUERIES_IN_FLIGHT, latestRuns, pagesOf, readMoment, type PageOf, type RecentRun } from './lookups.ts';
 
 export interface FlowRow {
 	flow: FlowView;
@@ -28,7 +29,7 @@ export async function loadFlowsTable(prefect: PrefectClient, page = 1, now = rea
 	const ids = flows.map((flow) => flow.id);
 	const [deployments, recent] = await Promise.all([
 		ids.length ? prefect.deployments.filterAll({ flows: { id: { any_: ids } } }) : [],
-		mapBounded(ids, (id) => latestRuns(prefect, { flow: id }, DOTS, now))
+		mapBounded(ids, (id) => latestRuns(prefect, { flow: id }, DOTS, now), ROW_QUERIES_IN_FLIGHT)
 	]);
 	const deploymentsOf = new Map<string, number>();
 	for (const deployment of deployments) deploymentsOf.set(deployment.flow_id, (deploymentsOf.get(deployment.flow_id) ?? 0) + 1);

@@ -38,7 +38,7 @@ export function readMoment(at = new Date()): Date {
 /** Rows per page of the flows and deployments tables (and the flows of the dashboard). */
 export const LIST_PAGE_SIZE = 25;
 /** Runs read at once per row: each row makes one small query, so a page never makes more than this many in flight. */
-const ROW_QUERIES_IN_FLIGHT = 8;
+export const ROW_QUERIES_IN_FLIGHT = 8;
 
 /**
  * The latest runs (newest first, at most `count`) of one flow or deployment, whatever their age and however many
@@ -58,20 +58,6 @@ export async function latestRuns(prefect: PrefectClient, of: { flow: string } | 
 		state: toStateView(point.state_type, point.state_type === 'SCHEDULED' && (point.lateness ?? 0) > 0 ? 'Late' : null),
 		at: point.timestamp
 	}));
-}
-
-/** `task` for every item, at most `inFlight` at once, results in order. */
-export async function mapBounded<T, R>(items: readonly T[], task: (item: T) => Promise<R>, inFlight = ROW_QUERIES_IN_FLIGHT): Promise<R[]> {
-	const results: R[] = new Array(items.length);
-	let next = 0;
-	const worker = async () => {
-		while (next < items.length) {
-			const index = next++;
-			results[index] = await task(items[index] as T);
-		}
-	};
-	await Promise.all(Array.from({ length: Math.min(inFlight, items.length) }, worker));
-	return results;
 }
 
 export interface PageOf {

@@ -10,7 +10,7 @@ import type { FlowRun, NewState } from '#lib/prefect/schemas.ts';
 import { isUuid, toFlowRunFilter, type RunsQuery } from '#lib/runs/query.ts';
 import { isFailedState, isFinalState, isRetryableState } from '#lib/prefect/states.ts';
 import { asFormFailure } from './form-actions.ts';
-import { mapBounded } from './lookups.ts';
+import { mapBounded } from './bounded.ts';
 import { processAncestors, runsWithoutExecutor } from './run-health.ts';
 import { fanOutRuns, loadRunTree, type RunTree } from './run-tree.ts';
 

@@ -13,7 +13,7 @@ import type { PrefectClient } from '#lib/prefect/client.ts';
 import type { FlowRun } from '#lib/prefect/schemas.ts';
 import { isActiveState, isFinalState } from '#lib/prefect/states.ts';
 import type { StaleRun } from '#lib/runs/stale.ts';
-import { mapBounded } from './lookups.ts';
+import { mapBounded } from './bounded.ts';
 import { loadRunTree, type RunTree } from './run-tree.ts';
 
 export interface HealthOptions extends GoneOptions {
