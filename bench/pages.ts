@@ -47,7 +47,7 @@ interface Sample {
 }
 
 /** Prefect's UI on a deep link, made to load: asset, icon and settings requests below a path go to the root. */
-async function startUiProxy(target: string): Promise<{ url: string; close: () => Promise<void> }> {
+export async function startUiProxy(target: string): Promise<{ url: string; close: () => Promise<void> }> {
 	const upstream = new URL(target);
 	const server: Server = createServer((req, res) => {
 		const path = (req.url ?? '/').replace(/^\/.+?\/(assets\/.*|[^/]+\.ico|ui-settings)$/, '/$1');

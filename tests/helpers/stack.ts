@@ -49,6 +49,22 @@ async function setupFetch(input: RequestInfo | URL, init?: RequestInit): Promise
  */
 export const setupPrefect = (apiUrl: string) => createPrefectClient({ apiUrl, readRetries: 5, timeoutMs: 30_000, fetch: setupFetch });
 
+/**
+ * A raw call to the test stack's Prefect, for what the app's client does not send (task runs, runs with a parent
+ * task run): through setupFetch, and sent again while Prefect answers 503 (its SQLite database busy).
+ */
+export async function seedPrefect<T>(method: string, path: string, body?: unknown): Promise<T> {
+	for (let attempt = 1; ; attempt++) {
+		const response = await setupFetch(`${testApiUrl()}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+		if (response.status === 503 && attempt < SETUP_ATTEMPTS) {
+			await sleep(250 * 2 ** attempt);
+			continue;
+		}
+		if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+		return (response.status === 204 ? undefined : await response.json()) as T;
+	}
+}
+
 /** setupPrefect for the stack npm test started. */
 export const testPrefect = () => setupPrefect(testApiUrl());
 

@@ -3,7 +3,9 @@
  * - a first viewer's stream starts from the data its page just rendered (no second load of the page), the run
  *   page's included: its stream costs only the check that the run exists;
  * - a second viewer joins the running poller (its snapshot costs nothing), a reconnect reads for itself;
- * - a run that finished a while ago costs its stream one round: snapshot, then end.
+ * - a run that finished a while ago costs its stream one round: snapshot, then end;
+ * - a running run's later rounds read only what can change: its tree's runs each round, its task runs and new log
+ *   lines when they are due (FLOWDECK_LIVE_DETAILS_MS).
  * Polling intervals are set beyond the test's length, so no later tick is counted.
  */
 import { randomUUID } from 'node:crypto';
@@ -11,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrefectClient } from '#lib/prefect/client.ts';
 import type { RunSnapshot } from '#lib/live-events.ts';
 import { RunFeed } from '#lib/server/live/run-feed.ts';
-import { freePort, waitFor } from '../../scripts/lib/processes.ts';
+import { config } from '#lib/server/config.ts';
+import { freePort, sleep, waitFor } from '../../scripts/lib/processes.ts';
 import { startCountingProxy, type CountingProxy } from '../helpers/counting-proxy.ts';
 import { openSse } from '../helpers/sse-client.ts';
 import { startFlowdeck, Visitor, type FlowdeckServer } from '../helpers/flowdeck.ts';
@@ -117,6 +120,26 @@ describe('live cost', () => {
 		expect((JSON.parse(again[0]!.data) as RunSnapshot).logs).toHaveLength(3);
 		expect(proxy.count()).toBeGreaterThanOrEqual(oneRound);
 		expect(proxy.count()).toBeLessThanOrEqual(1 + oneRound);
+	});
+
+	it("reads a running run's tree alone in a later round, with its task runs and new log lines when they are due", async () => {
+		const run = await runIn('RUNNING', 'running-rounds');
+		const feed = new RunFeed(run.id);
+		const client = createPrefectClient({ apiUrl: `${proxy.url}/api` });
+		await feed.tick(client);
+		proxy.reset();
+		expect((await feed.tick(client)).activity).toBe('active');
+		expect(proxy.byPath()).toEqual([['POST /api/flow_runs/filter', 1]]);
+		await sleep(config().FLOWDECK_LIVE_DETAILS_MS);
+		proxy.reset();
+		await feed.tick(client);
+		expect(
+			proxy
+				.byPath()
+				.map(([call]) => call)
+				.sort()
+		).toEqual(['POST /api/flow_runs/filter', 'POST /api/logs/filter', 'POST /api/task_runs/filter']);
+		expect(proxy.count()).toBe(3);
 	});
 
 	it("starts a running run page's stream from the page's read; a second viewer joins it at no cost", async () => {

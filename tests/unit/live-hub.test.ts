@@ -282,6 +282,21 @@ describe('LiveHub', () => {
 		expect(at.slice(0, 6)).toEqual([1000, 3000, 7000, 12_000, 13_000, 15_000]);
 	});
 
+	it("keeps an active feed's pace for as many quiet ticks as its patience before slowing down", async () => {
+		const clock = new FakeClock();
+		const hub = new LiveHub({ clock, activeMs: 1000, idleMs: 5000 });
+		const feed = Object.assign(new ScriptedFeed(), { patience: 1 });
+		hub.subscribe('run:1', () => feed, subscriber().sub);
+		await clock.advance(0);
+		const at: number[] = [];
+		for (let ms = 0, last = feed.ticks; ms < 13_000; ms += 250) {
+			await clock.advance(250);
+			if (feed.ticks !== last) (at.push(ms + 250), (last = feed.ticks));
+		}
+		// Quiet ticks 1, 1, 2 and 4 s apart, then 5 s.
+		expect(at.slice(0, 5)).toEqual([1000, 2000, 4000, 8000, 13_000]);
+	});
+
 	it('gives every subscriber its own poller in the benchmark baseline mode', async () => {
 		const hub = new LiveHub({ clock: new FakeClock(), sharedPollers: false });
 		for (let i = 0; i < 5; i++) hub.subscribe('run:1', () => new ScriptedFeed(), subscriber().sub);

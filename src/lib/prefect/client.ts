@@ -81,6 +81,11 @@ export function createPrefectClient(connection: PrefectConnection, options: Pref
 				throw error;
 			})));
 	const deployment = async () => deploymentWire[await api()];
+	const allFlowRuns = (body: Omit<FlowRunFilterBody, 'limit' | 'offset'>, max = 10_000, expectMany = false) => {
+		const { sort: _sort, ...criteria } = FlowRunFilterBody.parse(body);
+		const count = () => read('/flow_runs/count', z.number(), criteria);
+		return readCountedPages(runsPage, count, FlowRunFilterBody.parse(body), max, expectMany);
+	};
 
 	return {
 		apiUrl: connection.apiUrl,
@@ -121,23 +126,21 @@ export function createPrefectClient(connection: PrefectConnection, options: Pref
 
 		flowRuns: {
 			filter: (body: FlowRunFilterBody = {}) => runsPage({ limit: PAGE_SIZE, ...FlowRunFilterBody.parse(body) }),
-			/** Every run matching, page by page (up to `max`). */
-			filterAll: (body: Omit<FlowRunFilterBody, 'limit' | 'offset'>, max = 10_000) => readAllPages(runsPage, FlowRunFilterBody.parse(body), max),
+			/**
+			 * Every run matching (up to `max`): past one page, the other pages in parallel once counted (`expectMany`:
+			 * count with the first page, when the caller knows there are many). Give a `sort` that orders every row.
+			 */
+			filterAll: allFlowRuns,
 			count: (body: Omit<FlowRunFilterBody, 'limit' | 'offset' | 'sort'> = {}) => read('/flow_runs/count', z.number(), FlowRunFilterBody.parse(body)),
 			get: (id: string) => read(`/flow_runs/${encodeURIComponent(id)}`, FlowRun),
 			/** A flow run not tied to a deployment (what a flow called in-process creates). */
 			create: (flowId: string, run: Omit<NewFlowRun, 'state' | 'work_queue_name'> & { state?: NewState }) =>
 				request('/flow_runs/', { method: 'POST', json: { flow_id: flowId, ...run }, schema: FlowRun }),
-			/**
-			 * Direct children (one level) of several parents at once; past one page, the other pages are read in
-			 * parallel once counted (`expectMany`: count with the first page, when the caller knows the level is big).
-			 */
-			children: (parentIds: string[], criteria: FlowRunCriteria = {}, max = 10_000, expectMany = false) => {
-				if (parentIds.length === 0 || max <= 0) return Promise.resolve([]);
-				const flowRuns = { ...criteria, parent_flow_run_id: { any_: parentIds } };
-				const count = () => read('/flow_runs/count', z.number(), FlowRunFilterBody.parse({ flow_runs: flowRuns }));
-				return readCountedPages(runsPage, count, { flow_runs: flowRuns, sort: 'START_TIME_ASC' }, max, expectMany);
-			},
+			/** Direct children (one level) of several parents at once, in the order they started. */
+			children: (parentIds: string[], criteria: FlowRunCriteria = {}, max = 10_000, expectMany = false) =>
+				parentIds.length === 0 || max <= 0
+					? Promise.resolve([])
+					: allFlowRuns({ flow_runs: { ...criteria, parent_flow_run_id: { any_: parentIds } }, sort: 'START_TIME_ASC' }, max, expectMany),
 			setState: (id: string, state: NewState, force = false) =>
 				request(`/flow_runs/${encodeURIComponent(id)}/set_state`, {
 					method: 'POST',

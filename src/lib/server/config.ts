@@ -71,6 +71,8 @@ export const ConfigSchema = z
 		// Live updates (Server-Sent Events): poll interval while something runs / while runs only wait.
 		FLOWDECK_LIVE_ACTIVE_MS: int(1000, 200, 60_000),
 		FLOWDECK_LIVE_IDLE_MS: int(5000, 500, 300_000),
+		// A watched run's task runs, log lines and artifacts are read this often (its runs' states: at the pace above).
+		FLOWDECK_LIVE_DETAILS_MS: int(5000, 200, 300_000),
 		// `per-stream` gives every stream its own poller: only the benchmark's baseline uses it.
 		FLOWDECK_LIVE_POLLERS: z.enum(['shared', 'per-stream']).default('shared'),
 		HOST: text('127.0.0.1'),

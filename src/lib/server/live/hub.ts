@@ -33,6 +33,8 @@ export interface Feed<M extends EventMap = AnyEvents, S = unknown> {
 	snapshot(): S | undefined;
 	/** Recent events kept for resume (default: the hub's bufferSize); 1 when each event replaces the ones before. */
 	readonly keep?: number;
+	/** Rounds without news still at the active pace before it slows down (default 0): for feeds whose round is cheap. */
+	readonly patience?: number;
 }
 
 export interface Subscriber<E = EventOf<AnyEvents>> {
@@ -191,7 +193,8 @@ class Topic<M extends EventMap, S> {
 			}
 			// Active: fast right after a change, then doubling with each quiet tick up to the idle pace (a long
 			// task that logs nothing costs what an idle run costs; the next change brings the fast pace back).
-			next = result.activity === 'active' ? Math.min(this.options.activeMs * 2 ** this.quietTicks, Math.max(this.options.activeMs, this.options.idleMs)) : this.options.idleMs;
+			const slowing = Math.max(0, this.quietTicks - (this.feed.patience ?? 0));
+			next = result.activity === 'active' ? Math.min(this.options.activeMs * 2 ** slowing, Math.max(this.options.activeMs, this.options.idleMs)) : this.options.idleMs;
 		} catch (error) {
 			if (this.stopped) return;
 			if (isPrefectError(error, 'unauthorized') && subscriber?.session) {

@@ -1,7 +1,9 @@
 /**
- * The live feed of one run: each tick reads the run as the page's load does (server/run-read.ts: descendants, task
- * runs, names) with the new log lines of the whole tree, and yields only what changed. Upstream calls per tick stay
- * bounded whatever the number of children: levels x pages of 200, never a call per child.
+ * The live feed of one run: each tick reads what can have changed since the last one (server/run-read.ts: the
+ * tree's runs with the children of those under way, the task runs while the run is under way, names not known
+ * yet) with the new log lines of the whole tree, and yields only what changed. Upstream calls per tick stay
+ * bounded whatever the number of children: pages of 200, never a call per child; a running tree of up to 200
+ * runs costs three calls a tick (runs, task runs, log lines).
  *
  * A first viewer's stream starts from what its page just read (`primeRunStream`): the feed's first round takes the
  * page's read instead of reading the run again, and its next round yields what changed since the page was read.
@@ -18,7 +20,7 @@ import type { StaleRun } from '#lib/runs/stale.ts';
 import { config } from '../config.ts';
 import { LogCursor } from '../log-cursor.ts';
 import { staleRunsIn } from '../run-health.ts';
-import { loadArtifacts, logCriteria, readRun, type RenderedRun } from '../run-read.ts';
+import { loadArtifacts, logCriteria, readRun, type RenderedRun, type RunReadOptions } from '../run-read.ts';
 import { treeIsActive, treeIsFinal, type RunTree } from '../run-tree.ts';
 import type { Activity, Feed, FeedTick } from './hub.ts';
 
@@ -32,6 +34,8 @@ const STALE_CHECK_MAX_MS = 30_000;
 const signature = (view: { durationSeconds: number }) => stringifyJson(withoutDuration(view));
 
 export class RunFeed implements Feed<RunFeedEvents, RunSnapshot> {
+	/** A round without details is one call: a change in a busy tree shows within the active pace, not after a slowdown. */
+	readonly patience = 1;
 	private readonly runId: string;
 	private readonly level: number;
 	private names: NameLookup = emptyNames;
@@ -47,8 +51,10 @@ export class RunFeed implements Feed<RunFeedEvents, RunSnapshot> {
 	private finalRuns = -1;
 	private artifacts: RunArtifacts = { artifacts: [], truncated: false };
 	private artifactsSignature = '';
-	/** Sizes of the tree's levels at the last read: a big level is counted with its first page (read in parallel). */
-	private levelSizes: number[] = [];
+	/** The last read: the next round reads only what can change since (task runs: when this feed read them itself). */
+	private previous: RunReadOptions['previous'];
+	/** When (Date.now()) the details (task runs, log lines, artifacts) were last read: they are due every FLOWDECK_LIVE_DETAILS_MS. */
+	private detailsReadAt = -Infinity;
 	/** The page's read this feed starts from, taken by the first tick. */
 	private rendered: Promise<RenderedRun> | undefined;
 	private stale: StaleRun[] = [];
@@ -68,24 +74,21 @@ export class RunFeed implements Feed<RunFeedEvents, RunSnapshot> {
 
 	async tick(prefect: PrefectClient): Promise<FeedTick<RunFeedEvents>> {
 		const rendered = await this.takeRendered();
-		const {
-			tree,
-			names,
-			run,
-			rows,
-			summary,
-			taskRuns,
-			logs: newLines,
-			artifacts
-		} = rendered ??
-		(await readRun(prefect, this.runId, {
-			names: this.names,
-			sizes: this.levelSizes,
-			logs: (read) => this.logs.read(prefect, logCriteria(read, this.level)),
-			artifacts: (read) => this.readArtifacts(prefect, read)
-		}));
+		const roundAt = Date.now();
+		const read =
+			rendered ??
+			(await readRun(prefect, this.runId, {
+				names: this.names,
+				previous: this.previous,
+				detailsDue: roundAt - this.detailsReadAt >= config().FLOWDECK_LIVE_DETAILS_MS,
+				logs: (read) => this.logs.read(prefect, logCriteria(read, this.level)),
+				artifacts: (read) => this.readArtifacts(prefect, read)
+			}));
+		const { tree, names, run, rows, summary, taskRuns, logs: newLines, artifacts } = read;
 		this.names = names;
-		this.levelSizes = tree.levels.map((level) => level.length);
+		// The page's task runs may be a filtered view of them: the next round reads them for itself.
+		this.previous = { tree, taskRuns: rendered ? undefined : taskRuns, artifacts };
+		if (!('detailed' in read) || read.detailed) this.detailsReadAt = roundAt;
 		const previousStale = this.stale;
 		await this.checkStale(prefect, tree);
 		const previousLogs = this.current?.logs ?? [];
