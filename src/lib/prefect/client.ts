@@ -138,9 +138,7 @@ export function createPrefectClient(connection: PrefectConnection, options: Pref
 				request('/flow_runs/', { method: 'POST', json: { flow_id: flowId, ...run }, schema: FlowRun }),
 			/** Direct children (one level) of several parents at once, in the order they started. */
 			children: (parentIds: string[], criteria: FlowRunCriteria = {}, max = 10_000, expectMany = false) =>
-				parentIds.length === 0 || max <= 0
-					? Promise.resolve([])
-					: allFlowRuns({ flow_runs: { ...criteria, parent_flow_run_id: { any_: parentIds } }, sort: 'START_TIME_ASC' }, max, expectMany),
+				parentIds.length === 0 || max <= 0 ? Promise.resolve([]) : allFlowRuns({ flow_runs: { ...criteria, parent_flow_run_id: { any_: parentIds } }, sort: 'START_TIME_ASC' }, max, expectMany),
 			setState: (id: string, state: NewState, force = false) =>
 				request(`/flow_runs/${encodeURIComponent(id)}/set_state`, {
 					method: 'POST',
