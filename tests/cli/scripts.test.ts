@@ -37,7 +37,7 @@ test('bad values are refused with the reason (exit 2) before anything starts', a
 		['scripts/run-flow.ts', ['--seconds'], /--seconds needs a value/],
 		['scripts/workers.ts', ['-n', '0'], /-n must be a whole number from 1 to 64/],
 		['scripts/demo.ts', ['extra'], /unexpected argument extra/],
-		['bench/run.ts', [], /name one benchmark: sse, load, pages, etl/],
+		['bench/run.ts', [], /name one benchmark: sse, live, load, pages, etl/],
 		['scripts/test-all.ts', ['--only', 'foo'], /unknown --only value foo; valid values: unit, cli, python, integration, e2e/],
 		['scripts/test-all.ts', ['tests/unit/sse.test.ts'], /test files need --only PART/]
 	];
