@@ -18,7 +18,7 @@ import { freePort, sleep, waitFor } from '../../scripts/lib/processes.ts';
 import { startCountingProxy, type CountingProxy } from '../helpers/counting-proxy.ts';
 import { openSse } from '../helpers/sse-client.ts';
 import { startFlowdeck, Visitor, type FlowdeckServer } from '../helpers/flowdeck.ts';
-import { testApiUrl, testPrefect } from '../helpers/stack.ts';
+import { seedPrefect, testApiUrl, testPrefect } from '../helpers/stack.ts';
 
 describe('live cost', () => {
 	let proxy: CountingProxy;
@@ -54,21 +54,24 @@ describe('live cost', () => {
 		expect(runs.stream).toBe(0);
 	});
 
+	/** Log lines of `runId`, 1 ms apart from `from`. */
+	const postLines = (runId: string, messages: string[], from = Date.now()) =>
+		seedPrefect(
+			'POST',
+			'/logs/',
+			messages.map((message, n) => ({ name: 'it', level: 20, message, timestamp: new Date(from + n).toISOString(), flow_run_id: runId, task_run_id: null }))
+		);
+
 	/** A run in `state` with a few log lines. */
 	async function runIn(state: 'COMPLETED' | 'RUNNING', name: string) {
 		const prefect = testPrefect();
 		const flow = await prefect.flows.create('it-live-cost');
 		const run = await prefect.flowRuns.create(flow.id, { name: `${name}-${randomUUID().slice(0, 8)}`, state: { type: state, name: state === 'RUNNING' ? 'Running' : 'Completed' } });
-		const lines = Array.from({ length: 3 }, (_, n) => ({
-			name: 'it',
-			level: 20,
-			message: `line ${n}`,
-			timestamp: new Date(Date.now() - 1000 + n).toISOString(),
-			flow_run_id: run.id,
-			task_run_id: null
-		}));
-		const posted = await fetch(`${testApiUrl()}/logs/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(lines) });
-		expect(posted.ok).toBe(true);
+		await postLines(
+			run.id,
+			Array.from({ length: 3 }, (_, n) => `line ${n}`),
+			Date.now() - 1000
+		);
 		return run;
 	}
 
@@ -140,6 +143,29 @@ describe('live cost', () => {
 				.sort()
 		).toEqual(['POST /api/flow_runs/filter', 'POST /api/logs/filter', 'POST /api/task_runs/filter']);
 		expect(proxy.count()).toBe(3);
+	});
+
+	it('reads the log lines once more before it ends: a line logged after the run ended is sent before `end`', async () => {
+		const run = await runIn('RUNNING', 'late-lines');
+		const feed = new RunFeed(run.id);
+		const client = createPrefectClient({ apiUrl: `${proxy.url}/api` });
+		await feed.tick(client);
+		await testPrefect().flowRuns.setState(run.id, { type: 'COMPLETED', name: 'Completed' }, true);
+		await feed.tick(client); // the tree has just ended: its details are read
+		await sleep(config().FLOWDECK_LIVE_DETAILS_MS + 3000);
+		await feed.tick(client); // details due again
+		await postLines(run.id, ['late line']);
+		// Past the 12 s the feed waits for late lines, before the details are due again.
+		await sleep(4500);
+		const sent: string[] = [];
+		let activity = 'active';
+		for (let round = 0; round < 5 && activity !== 'final'; round++) {
+			const tick = await feed.tick(client);
+			activity = tick.activity;
+			for (const event of tick.events) if (event.event === 'logs') sent.push(...event.data.lines.map((line) => line.message));
+		}
+		expect(activity).toBe('final');
+		expect(sent).toContain('late line');
 	});
 
 	it("starts a running run page's stream from the page's read; a second viewer joins it at no cost", async () => {

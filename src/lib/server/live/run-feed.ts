@@ -55,6 +55,8 @@ export class RunFeed implements Feed<RunFeedEvents, RunSnapshot> {
 	private previous: RunReadOptions['previous'];
 	/** When (Date.now()) the details (task runs, log lines, artifacts) were last read: they are due every FLOWDECK_LIVE_DETAILS_MS. */
 	private detailsReadAt = -Infinity;
+	/** The tree is done and its late lines awaited, but the last round did not read lines: the next one does, then ends. */
+	private closing = false;
 	/** The page's read this feed starts from, taken by the first tick. */
 	private rendered: Promise<RenderedRun> | undefined;
 	private stale: StaleRun[] = [];
@@ -80,7 +82,7 @@ export class RunFeed implements Feed<RunFeedEvents, RunSnapshot> {
 			(await readRun(prefect, this.runId, {
 				names: this.names,
 				previous: this.previous,
-				detailsDue: roundAt - this.detailsReadAt >= config().FLOWDECK_LIVE_DETAILS_MS,
+				detailsDue: this.closing || roundAt - this.detailsReadAt >= config().FLOWDECK_LIVE_DETAILS_MS,
 				logs: (read) => this.logs.read(prefect, logCriteria(read, this.level)),
 				artifacts: (read) => this.readArtifacts(prefect, read)
 			}));
@@ -88,7 +90,8 @@ export class RunFeed implements Feed<RunFeedEvents, RunSnapshot> {
 		this.names = names;
 		// The page's task runs may be a filtered view of them: the next round reads them for itself.
 		this.previous = { tree, taskRuns: rendered ? undefined : taskRuns, artifacts };
-		if (!('detailed' in read) || read.detailed) this.detailsReadAt = roundAt;
+		const detailed = !('detailed' in read) || read.detailed;
+		if (detailed) this.detailsReadAt = roundAt;
 		const previousStale = this.stale;
 		await this.checkStale(prefect, tree);
 		const previousLogs = this.current?.logs ?? [];
@@ -107,7 +110,10 @@ export class RunFeed implements Feed<RunFeedEvents, RunSnapshot> {
 			events.push({ event: 'artifacts', data: artifacts });
 		}
 		if (stringifyJson(this.stale) !== stringifyJson(previousStale)) events.push({ event: 'stale', data: this.stale });
-		return { events, activity: this.activity(tree) };
+		const activity = this.activity(tree);
+		// The stream ends only on a round that read the log lines: the last ones must not be left unread.
+		this.closing = activity === 'final' && !detailed;
+		return { events, activity: this.closing ? 'active' : activity };
 	}
 
 	/**
