@@ -83,7 +83,8 @@ export async function superviseWorkers(options: SupervisorOptions): Promise<Work
 
 	const launch = (name: string) => {
 		const worker = start(prefectCli, ['worker', 'start', '--pool', options.pool, '--name', name, '--type', 'process'], {
-			env: options.env,
+			// Its output shows as it is printed: into a pipe, Python would hold it in a buffer that a killed worker loses.
+			env: { PYTHONUNBUFFERED: '1', ...options.env },
 			prefix: `[${name}] `,
 			onLine: options.onLine
 		});

@@ -34,7 +34,8 @@ describe('worker supervisor', () => {
 			await waitFor('a restart', async () => (supervisor.restarts.get(name!) === 1 ? true : undefined), 30_000);
 			await waitFor('a new worker process', async () => (processesOf(name!).some((other) => other !== pid) ? true : undefined), 30_000);
 			expect(lines.some((line) => line.startsWith(`[supervisor] ${name} exited`))).toBe(true);
-			expect(lines.some((line) => line.startsWith(`[${name}] `))).toBe(true);
+			// The worker's own output, prefixed with its name (it may reach the pipe a moment after the process exists).
+			await expect.poll(() => lines.some((line) => line.startsWith(`[${name}] `)), { timeout: 30_000 }).toBe(true);
 		} finally {
 			await supervisor.stop();
 		}
