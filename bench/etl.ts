@@ -8,17 +8,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPrefectClient, type PrefectClient } from '#lib/prefect/client.ts';
+import type { PrefectClient } from '#lib/prefect/client.ts';
 import { ORCHESTRATOR, TABLE_CHILD } from '#lib/deployment-names.ts';
 import { isFinalState } from '#lib/prefect/states.ts';
-import { parseConfig } from '#lib/server/config.ts';
-import { prefectProcessEnv } from '../scripts/lib/prefect-env.ts';
-import { deployFlows } from '../scripts/lib/deploy.ts';
-import { startLocalServer } from '../scripts/lib/local-server.ts';
-import { freePort, sleep, waitFor } from '../scripts/lib/processes.ts';
-import { setupServer } from '../scripts/lib/setup.ts';
+import { sleep, waitFor } from '../scripts/lib/processes.ts';
 import { reportOnline } from '../scripts/lib/worker-status.ts';
 import { superviseWorkers } from '../scripts/lib/workers.ts';
+import { startEtlPrefect } from './servers.ts';
 
 const TABLES = 12;
 const SECONDS = 2;
@@ -102,16 +98,8 @@ async function runOnce(prefect: PrefectClient, design: Design, baseEnv: Record<s
 
 export async function etlBench(rounds: number): Promise<void> {
 	const home = mkdtempSync(join(tmpdir(), 'flowdeck-bench-etl-'));
-	const apiUrl = `http://127.0.0.1:${await freePort()}/api`;
-	const cfg = parseConfig({ PREFECT_API_URL: apiUrl, PREFECT_CONCURRENCY_LIMIT: String(LIMIT) });
-	console.log(`starting Prefect at ${apiUrl}…`);
-	const server = await startLocalServer({ apiUrl, home });
+	const { prefect, cfg, env, stop } = await startEtlPrefect(home, LIMIT);
 	try {
-		const prefect = createPrefectClient({ apiUrl });
-		await setupServer(prefect, { workPool: cfg.PREFECT_WORK_POOL, tag: cfg.PREFECT_CONCURRENCY_TAG, limit: LIMIT });
-		const env = prefectProcessEnv(cfg);
-		console.log('deploying the flows…');
-		await deployFlows(2, env, () => {});
 		const measures: Measure[] = [];
 		for (let round = 1; round <= rounds; round++) {
 			for (const design of round % 2 ? DESIGNS : [...DESIGNS].reverse()) {
@@ -137,7 +125,7 @@ export async function etlBench(rounds: number): Promise<void> {
 		}
 		console.log(`\nFlowdeck ÷ PoC design: ${(flowdeck / poc).toFixed(2)}x`);
 	} finally {
-		await server.stop();
+		await stop();
 		rmSync(home, { recursive: true, force: true });
 	}
 }

@@ -9,21 +9,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from '@playwright/test';
-import { createPrefectClient } from '#lib/prefect/client.ts';
 import { ORCHESTRATOR } from '#lib/deployment-names.ts';
-import { parseConfig } from '#lib/server/config.ts';
-import { deployFlows } from '../scripts/lib/deploy.ts';
-import { startLocalServer } from '../scripts/lib/local-server.ts';
-import { prefectProcessEnv } from '../scripts/lib/prefect-env.ts';
-import { freePort, run, start, waitFor, type Managed } from '../scripts/lib/processes.ts';
-import { repoRoot } from '../scripts/lib/python.ts';
-import { setupServer } from '../scripts/lib/setup.ts';
+import { freePort, waitFor } from '../scripts/lib/processes.ts';
 import { reportOnline } from '../scripts/lib/worker-status.ts';
 import { superviseWorkers } from '../scripts/lib/workers.ts';
 import { startCountingProxy } from '../tests/helpers/counting-proxy.ts';
 import { openSse } from '../tests/helpers/sse-client.ts';
 import { startUiProxy } from './pages.ts';
+import { buildUi, launchChromium, startEtlPrefect, startFlowdeck } from './servers.ts';
 
 const TABLES = 6;
 const SECONDS = 5;
@@ -43,20 +36,11 @@ const callName = (method: string, url: string) => `${method} ${new URL(url).path
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? NaN;
 
 export async function liveBench(rounds: number): Promise<void> {
-	console.log('building the UI…');
-	await run('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: repoRoot, quiet: true });
+	await buildUi();
 	const home = mkdtempSync(join(tmpdir(), 'flowdeck-bench-live-'));
-	const apiUrl = `http://127.0.0.1:${await freePort()}/api`;
-	const cfg = parseConfig({ PREFECT_API_URL: apiUrl, PREFECT_CONCURRENCY_LIMIT: String(LIMIT) });
-	console.log(`starting Prefect at ${apiUrl}…`);
-	const server = await startLocalServer({ apiUrl, home });
+	const { apiUrl, prefect, cfg, env, stop } = await startEtlPrefect(home, LIMIT);
 	const stops: Array<() => Promise<unknown>> = [];
 	try {
-		const prefect = createPrefectClient({ apiUrl });
-		await setupServer(prefect, { workPool: cfg.PREFECT_WORK_POOL, tag: cfg.PREFECT_CONCURRENCY_TAG, limit: LIMIT });
-		const env = prefectProcessEnv(cfg);
-		console.log('deploying the flows…');
-		await deployFlows(2, env, () => {});
 		const workers = await superviseWorkers({ count: WORKERS, pool: cfg.PREFECT_WORK_POOL, env, namePrefix: 'bench-live', onLine: () => {} });
 		stops.push(() => workers.stop());
 		if (!(await reportOnline(prefect, cfg.PREFECT_WORK_POOL, workers.names, () => {}, 180_000))) throw new Error('the workers did not come online');
@@ -66,12 +50,9 @@ export async function liveBench(rounds: number): Promise<void> {
 		stops.push(() => proxy.close());
 		const ui = await startUiProxy(origin);
 		stops.push(ui.close);
-		const port = await freePort();
-		const flowdeck: Managed = start(process.execPath, ['scripts/serve.ts'], { cwd: repoRoot, env: { PREFECT_API_URL: `${proxy.url}/api`, HOST: '127.0.0.1', PORT: String(port) }, quiet: true });
-		stops.push(() => flowdeck.stop());
-		const flowdeckUrl = `http://127.0.0.1:${port}`;
-		await waitFor('Flowdeck', async () => ((await fetch(`${flowdeckUrl}/healthz`)).ok ? true : undefined), 30_000, 200);
-		const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-quic'] });
+		const flowdeck = await startFlowdeck({ PREFECT_API_URL: `${proxy.url}/api` });
+		stops.push(() => flowdeck.process.stop());
+		const browser = await launchChromium();
 		stops.push(() => browser.close());
 
 		const deployment = await prefect.deployments.byName(ORCHESTRATOR.flow, ORCHESTRATOR.deployment);
@@ -90,7 +71,7 @@ export async function liveBench(rounds: number): Promise<void> {
 			});
 			await tab.goto(`${ui.url}/flow-runs/flow-run/${created.id}`);
 			await tab.getByText(created.name).first().waitFor({ timeout: 90_000 });
-			const stream = await openSse(`${flowdeckUrl}/runs/${created.id}/events`);
+			const stream = await openSse(`${flowdeck.url}/runs/${created.id}/events`);
 			await waitFor('the stream snapshot', async () => (stream.events.some((event) => event.event === 'snapshot') ? true : undefined), 90_000, 100);
 			proxy.reset();
 			counting = true;
@@ -120,8 +101,8 @@ export async function liveBench(rounds: number): Promise<void> {
 		}
 		console.log(`\ngoal: one viewer's live cost no higher than a Prefect tab's: ${ratio <= 1 ? 'met' : 'NOT met'} (${ratio.toFixed(2)}x)`);
 	} finally {
-		for (const stop of stops.reverse()) await stop().catch(() => undefined);
-		await server.stop();
+		for (const stopOne of stops.reverse()) await stopOne().catch(() => undefined);
+		await stop();
 		rmSync(home, { recursive: true, force: true });
 	}
 }

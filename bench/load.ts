@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrefectClient, type PrefectClient } from '#lib/prefect/client.ts';
 import { startLocalServer } from '../scripts/lib/local-server.ts';
-import { freePort, run, sleep, start, waitFor, type Managed } from '../scripts/lib/processes.ts';
-import { repoRoot } from '../scripts/lib/python.ts';
+import { freePort, sleep } from '../scripts/lib/processes.ts';
 import { ensureSystemPackages } from '../scripts/lib/system-packages.ts';
 import { startCountingProxy, type CountingProxy } from '../tests/helpers/counting-proxy.ts';
 import { openSse, type SseConnection } from '../tests/helpers/sse-client.ts';
+import { buildUi, startFlowdeck } from './servers.ts';
 
 export const LOAD_LIMITS = { users: 200, streams: 1000, seconds: 300 };
 const PAGE_TIMEOUT_MS = 30_000;
@@ -97,20 +97,8 @@ async function seed(prefect: PrefectClient): Promise<{ runIds: string[]; flowIds
 	return { runIds, flowIds };
 }
 
-async function startFlowdeck(apiUrl: string, sharing: 'on' | 'off'): Promise<{ url: string; process: Managed }> {
-	const port = await freePort();
-	const server = start(process.execPath, ['scripts/serve.ts'], {
-		cwd: repoRoot,
-		env: { PREFECT_API_URL: apiUrl, PORT: String(port), HOST: '127.0.0.1', FLOWDECK_SHARED_READS: sharing },
-		quiet: true
-	});
-	const url = `http://127.0.0.1:${port}`;
-	await waitFor('Flowdeck', async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined), 30_000, 200);
-	return { url, process: server };
-}
-
 async function measure(sharing: 'on' | 'off', options: Options, proxy: CountingProxy, data: { runIds: string[]; flowIds: string[] }, prefectGroup: number): Promise<Result> {
-	const flowdeck = await startFlowdeck(`${proxy.url}/api`, sharing);
+	const flowdeck = await startFlowdeck({ PREFECT_API_URL: `${proxy.url}/api`, FLOWDECK_SHARED_READS: sharing });
 	const streams: SseConnection[] = [];
 	try {
 		// Streams: the dashboard, the runs list, and the pages of 10 runs, opened 50 at a time.
@@ -183,8 +171,7 @@ async function measure(sharing: 'on' | 'off', options: Options, proxy: CountingP
 
 export async function loadBench(options: Options): Promise<void> {
 	await ensureSystemPackages();
-	console.log('building the UI…');
-	await run('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: repoRoot, quiet: true });
+	await buildUi();
 	const home = mkdtempSync(join(tmpdir(), 'flowdeck-bench-load-'));
 	chmodSync(home, 0o755); // PostgreSQL runs as its own user when we are root
 	const apiUrl = `http://127.0.0.1:${await freePort()}/api`;

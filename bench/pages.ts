@@ -13,12 +13,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from '@playwright/test';
+import type { Browser } from '@playwright/test';
 import { startLocalServer } from '../scripts/lib/local-server.ts';
-import { freePort, run, start, waitFor, type Managed } from '../scripts/lib/processes.ts';
-import { repoRoot } from '../scripts/lib/python.ts';
+import { freePort } from '../scripts/lib/processes.ts';
 import { startCountingProxy, type CountingProxy } from '../tests/helpers/counting-proxy.ts';
-import { createDeployment, createFlow, createRun, inParallel, seeder, type Seeder } from './seed.ts';
+import { createFlow, createRun, inParallel, seeder, type Seeder } from './seed.ts';
+import { buildUi, launchChromium, startFlowdeck } from './servers.ts';
 
 const BULK_RUNS = 20_000;
 const CHILDREN = 500;
@@ -196,8 +196,7 @@ const median = (values: number[]) => {
 };
 
 export async function pagesBench(rounds: number, only: readonly PageView[] = PAGE_VIEWS): Promise<void> {
-	console.log('building the UI…');
-	await run('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: repoRoot, quiet: true });
+	await buildUi();
 	const home = mkdtempSync(join(tmpdir(), 'flowdeck-bench-pages-'));
 	const origin = `http://127.0.0.1:${await freePort()}`;
 	const stops: Array<() => Promise<unknown>> = [];
@@ -218,13 +217,11 @@ export async function pagesBench(rounds: number, only: readonly PageView[] = PAG
 		stops.push(proxy.close);
 		const ui = await startUiProxy(origin);
 		stops.push(ui.close);
-		const port = await freePort();
-		const flowdeck: Managed = start(process.execPath, ['scripts/serve.ts'], { cwd: repoRoot, env: { PREFECT_API_URL: `${proxy.url}/api`, HOST: '127.0.0.1', PORT: String(port) }, quiet: true });
-		stops.push(() => flowdeck.stop());
-		const flowdeckUrl = `http://127.0.0.1:${port}`;
-		await waitFor('Flowdeck', async () => ((await fetch(`${flowdeckUrl}/healthz`)).ok ? true : undefined), 30_000, 200);
+		const flowdeck = await startFlowdeck({ PREFECT_API_URL: `${proxy.url}/api` });
+		stops.push(() => flowdeck.process.stop());
+		const flowdeckUrl = flowdeck.url;
 
-		const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-quic'] });
+		const browser = await launchChromium();
 		stops.push(() => browser.close());
 		const samples = new Map<string, { flowdeck: Sample[]; prefect: Sample[] }>(views.map((view) => [view.name, { flowdeck: [], prefect: [] }]));
 		// One warm-up load of each side first (server-side caches, lazy imports); every measured context is cold.

@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrefectClient } from '#lib/prefect/client.ts';
 import { startLocalServer } from '../scripts/lib/local-server.ts';
-import { freePort, run, sleep, start, waitFor, type Managed } from '../scripts/lib/processes.ts';
-import { repoRoot } from '../scripts/lib/python.ts';
+import { freePort, sleep, waitFor } from '../scripts/lib/processes.ts';
 import { startCountingProxy } from '../tests/helpers/counting-proxy.ts';
 import { openSse, type SseConnection } from '../tests/helpers/sse-client.ts';
+import { buildUi, startFlowdeck } from './servers.ts';
 
 const STREAM_COUNTS = [1, 100, 500];
 /**
@@ -33,18 +33,6 @@ const percentile = (values: number[], p: number) => {
 	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 };
 
-async function startFlowdeck(apiUrl: string, pollers: 'shared' | 'per-stream'): Promise<{ url: string; process: Managed }> {
-	const port = await freePort();
-	const server = start(process.execPath, ['scripts/serve.ts'], {
-		cwd: repoRoot,
-		env: { PREFECT_API_URL: apiUrl, PORT: String(port), FLOWDECK_LIVE_POLLERS: pollers },
-		quiet: true
-	});
-	const url = `http://127.0.0.1:${port}`;
-	await waitFor('Flowdeck', async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined), 30_000, 200);
-	return { url, process: server };
-}
-
 /** Opens `count` streams, 50 at a time; a stream Prefect's load keeps from opening is counted as failed, not fatal. */
 async function openStreams(url: string, count: number): Promise<{ streams: SseConnection[]; failed: number }> {
 	const streams: SseConnection[] = [];
@@ -58,8 +46,7 @@ async function openStreams(url: string, count: number): Promise<{ streams: SseCo
 }
 
 export async function sseBench(): Promise<void> {
-	console.log('building the UI…');
-	await run('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: repoRoot, quiet: true });
+	await buildUi();
 	const home = mkdtempSync(join(tmpdir(), 'flowdeck-bench-'));
 	const apiUrl = `http://127.0.0.1:${await freePort()}/api`;
 	console.log(`starting Prefect at ${apiUrl}…`);
@@ -73,7 +60,7 @@ export async function sseBench(): Promise<void> {
 	try {
 		for (const pollers of ['per-stream', 'shared'] as const) {
 			for (const count of STREAM_COUNTS) {
-				const flowdeck = await startFlowdeck(`${proxy.url}/api`, pollers);
+				const flowdeck = await startFlowdeck({ PREFECT_API_URL: `${proxy.url}/api`, FLOWDECK_LIVE_POLLERS: pollers });
 				const pid = flowdeck.process.child.pid!;
 				await sleep(500);
 				const before = rssKiB(pid);
