@@ -1,9 +1,9 @@
 /**
  * The live feed of one run: each tick reads what can have changed since the last one (server/run-read.ts: the
- * tree's runs with the children of those under way, the task runs while the run is under way, names not known
- * yet) with the new log lines of the whole tree, and yields only what changed. Upstream calls per tick stay
- * bounded whatever the number of children: pages of 200, never a call per child; a running tree of up to 200
- * runs costs three calls a tick (runs, task runs, log lines).
+ * tree's runs with the children of those under way, names not known yet) and, every FLOWDECK_LIVE_DETAILS_MS, the
+ * details (the task runs while the run is under way, the whole tree's new log lines, artifacts when a run ended),
+ * and yields only what changed. Upstream calls per tick stay bounded whatever the number of children: pages of
+ * 200, never a call per child; a running tree of up to 200 runs costs one call a tick, three with the details.
  *
  * A first viewer's stream starts from what its page just read (`primeRunStream`): the feed's first round takes the
  * page's read instead of reading the run again, and its next round yields what changed since the page was read.
