@@ -43,6 +43,15 @@ const spec = {
 
 const resultsDir = join(repoRoot, 'test-results');
 const counts = { passed: 0, failed: 0, skipped: 0 };
+/** What failed, by name, repeated above the last line: CI shows only the end of a long run. */
+const failedTests: string[] = [];
+
+/** One failure outside any test report, printed where it happens and again at the end. */
+function failedOutside(what: string): void {
+	console.error(`\u2717 ${what}`);
+	counts.failed += 1;
+	failedTests.push(what);
+}
 
 async function step(name: string, command: string, args: string[], env: Record<string, string> = {}): Promise<boolean> {
 	console.log(`\n=== ${name} ===`);
@@ -62,7 +71,10 @@ async function part(name: string, command: string, args: string[], env: Record<s
 	} catch {
 		// no readable report: the runner itself failed
 	}
-	if (!ok && counts.failed === failedBefore) counts.failed += 1;
+	if (!ok && counts.failed === failedBefore) {
+		counts.failed += 1;
+		failedTests.push(`${name}: the runner failed (exit code not 0) with no failed test in its report`);
+	}
 	return ok;
 }
 
@@ -71,7 +83,7 @@ type VitestReport = {
 	numFailedTests: number;
 	numPendingTests: number;
 	numTodoTests: number;
-	testResults: Array<{ status: string; name: string; message?: string; assertionResults: Array<{ status: string }> }>;
+	testResults: Array<{ status: string; name: string; message?: string; assertionResults: Array<{ status: string; fullName: string }> }>;
 };
 
 function addVitestCounts(report: VitestReport): void {
@@ -80,15 +92,29 @@ function addVitestCounts(report: VitestReport): void {
 	// A file that fails to load (or whose hooks fail) has no failed test of its own: it counts as one failure.
 	const brokenFiles = report.testResults.filter((file) => file.status === 'failed' && !file.assertionResults.some((test) => test.status === 'failed'));
 	counts.failed += report.numFailedTests + brokenFiles.length;
+	for (const file of report.testResults) {
+		const path = relative(repoRoot, file.name);
+		for (const test of file.assertionResults) if (test.status === 'failed') failedTests.push(`${path} › ${test.fullName}`);
+		if (brokenFiles.includes(file)) failedTests.push(`${path}: did not load (${file.message?.split('\n')[0] ?? 'no message'})`);
+	}
 }
 
-function addPlaywrightCounts(report: { stats: { expected: number; unexpected: number; flaky: number; skipped: number }; errors?: unknown[] }): void {
+type PlaywrightSuite = { title: string; file?: string; specs?: Array<{ title: string; file: string; line: number; tests: Array<{ status: string }> }>; suites?: PlaywrightSuite[] };
+type PlaywrightReport = { stats: { expected: number; unexpected: number; flaky: number; skipped: number }; errors?: Array<{ message?: string }>; suites: PlaywrightSuite[] };
+
+function addPlaywrightCounts(report: PlaywrightReport): void {
 	counts.passed += report.stats.expected + report.stats.flaky;
 	counts.failed += report.stats.unexpected + (report.errors?.length ?? 0);
 	counts.skipped += report.stats.skipped;
+	const visit = (suite: PlaywrightSuite): void => {
+		for (const spec of suite.specs ?? []) if (spec.tests.some((test) => test.status === 'unexpected')) failedTests.push(`tests/e2e/${spec.file}:${spec.line} › ${spec.title}`);
+		suite.suites?.forEach(visit);
+	};
+	report.suites.forEach(visit);
+	for (const error of report.errors ?? []) failedTests.push(`browser tests: ${error.message?.split('\n')[0] ?? 'an error outside any test'}`);
 }
 
-function addJunitCounts(xml: string): void {
+function addJunitCounts(xml: string, label: string): void {
 	const suite = /<testsuite\b[^>]*>/.exec(xml)?.[0] ?? '';
 	const attr = (name: string) => Number(new RegExp(`\\b${name}="(\\d+)"`).exec(suite)?.[1] ?? NaN);
 	const [tests, failures, errors, skipped] = [attr('tests'), attr('failures'), attr('errors'), attr('skipped')];
@@ -96,6 +122,11 @@ function addJunitCounts(xml: string): void {
 	counts.passed += tests - failures - errors - skipped;
 	counts.failed += failures + errors;
 	counts.skipped += skipped;
+	for (const [, attributes = '', body = ''] of xml.matchAll(/<testcase\b([^>]*?)(?:\/>|>([\s\S]*?)<\/testcase>)/g))
+		if (/<(failure|error)\b/.test(body)) {
+			const [file, name] = ['classname', 'name'].map((key) => new RegExp(`\\b${key}="([^"]*)"`).exec(attributes)?.[1] ?? '?');
+			failedTests.push(`${label} ${file} › ${name}`);
+		}
 }
 
 const readJson = <T>(file: string) => JSON.parse(readFileSync(file, 'utf8')) as T;
@@ -117,8 +148,7 @@ async function pythonEnvFor(name: string, major: PrefectMajor = 2): Promise<Pyth
 	try {
 		return await ensurePythonEnv(major);
 	} catch (error) {
-		console.error(`\u2717 ${name}: ${error instanceof Error ? error.message : String(error)}`);
-		counts.failed += 1;
+		failedOutside(`${name}: ${error instanceof Error ? error.message : String(error)}`);
 		return undefined;
 	}
 }
@@ -130,7 +160,7 @@ async function pytest(files: string[], major: PrefectMajor): Promise<boolean> {
 	if (!env) return false;
 	const out = join(resultsDir, major === 2 ? 'python.xml' : `python-prefect${major}.xml`);
 	const args = ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', `--junitxml=${out}`, ...(files.length ? files : ['tests/python'])];
-	const ok = await part(`pytest (flows/etl, Prefect ${env.prefectVersion})`, env.python, args, {}, () => addJunitCounts(readFileSync(out, 'utf8')), out);
+	const ok = await part(`pytest (flows/etl, Prefect ${env.prefectVersion})`, env.python, args, {}, () => addJunitCounts(readFileSync(out, 'utf8'), `pytest (Prefect ${env.prefectVersion})`), out);
 	return ok && counts.failed === failedBefore;
 }
 
@@ -145,13 +175,13 @@ async function audit(env: PythonEnv): Promise<boolean> {
 		return true;
 	}
 	if (result.kind === 'failed') {
-		console.log(`\u2717 audit of ${lock} failed part-way: ${result.reason}`);
-		counts.failed += 1;
+		failedOutside(`audit of ${lock} failed part-way: ${result.reason}`);
 		return false;
 	}
 	for (const finding of result.findings) {
 		const line = `${finding.name} ${finding.version}: ${finding.ids.join(', ')}${finding.fixedIn.length ? ` (fixed in ${finding.fixedIn.join(', ')})` : ''}`;
 		console.log(finding.accepted ? `! accepted ${line} — ${finding.accepted}` : `\u2717 ${line}`);
+		if (!finding.accepted) failedTests.push(`audit of ${lock}: ${line}`);
 	}
 	const open = result.findings.filter((finding) => !finding.accepted).length;
 	console.log(`=== audit of ${lock}: ${result.audited} packages, ${result.findings.length} with advisories, ${open} not accepted ===`);
@@ -194,9 +224,8 @@ async function stackParts(major: PrefectMajor, integrationFiles: string[] | unde
 				)) && ok;
 		}
 	} catch (error) {
-		console.error(`\u2717 the test stack (Prefect ${pythonEnvs[major].prefectVersion}) failed: ${error instanceof Error ? error.message : String(error)}`);
+		failedOutside(`the test stack (Prefect ${pythonEnvs[major].prefectVersion}) failed: ${error instanceof Error ? error.message : String(error)}`);
 		ok = false;
-		counts.failed += 1;
 	} finally {
 		await ui?.stop();
 		await stack?.stop();
@@ -239,6 +268,7 @@ main(async () => {
 		const [integration, e2e] = [files.filter((file) => file.startsWith('tests/integration/')), files.filter((file) => file.startsWith('tests/e2e/'))];
 		ok = (await stackParts(3, files.length && !integration.length ? undefined : integration, files.length ? (e2e.length ? e2e : undefined) : [PREFECT3_SMOKE])) && ok;
 	}
+	if (failedTests.length) console.log(`\nfailed:\n${failedTests.map((name) => `  \u2717 ${name}`).join('\n')}`);
 	console.log(`\nflowdeck: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
 	return ok && counts.failed === 0 ? 0 : 1;
 });
