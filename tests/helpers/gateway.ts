@@ -117,20 +117,33 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 			]);
 		};
 		await launch();
-		const accessLog = () => readFileSync(join(root, 'access.log'), 'utf8').split('\n');
-		// Apache writes a request's log line after the response has gone out: before counting, send a marker
-		// request and wait for its line, so the lines of every request answered earlier are in the file.
-		let marks = 0;
+		const lines = (file: string) => (existsSync(join(root, file)) ? readFileSync(join(root, file), 'utf8').split('\n') : []);
+		/**
+		 * The statuses of every request with this method and path the gateway has read so far. Apache writes a
+		 * request's access line after its answer has gone out, so a request already answered may not be logged yet;
+		 * its forensic line ("+id|METHOD URI PROTOCOL|headers") is written before it is handled: wait for the
+		 * access line of each.
+		 */
 		const answered = async (method: string, path: string) => {
-			const mark = `/__log-mark-${++marks}`;
-			await fetch(`${origin}${mark}`).catch(() => undefined);
-			await waitFor('the gateway access log', async () => (accessLog().some((line) => line.startsWith(`GET ${mark} `)) ? true : undefined), 10_000, 20);
-			return accessLog().filter((line) => line.startsWith(`${method} ${path} `));
+			const ids = lines('forensic.log').flatMap((line) => {
+				const [id, request] = line.split('|');
+				const [requestMethod, uri] = request?.split(' ') ?? [];
+				return id?.startsWith('+') && requestMethod === method && uri?.split('?')[0] === path ? [id.slice(1)] : [];
+			});
+			return waitFor(
+				`the gateway's access lines of ${method} ${path}`,
+				async () => {
+					const statuses = new Map(lines('access.log').map((line) => [line.split(' ')[0], Number(line.split(' ')[3])]));
+					return ids.every((id) => statuses.has(id)) ? ids.map((id) => statuses.get(id)!) : undefined;
+				},
+				60_000,
+				20
+			);
 		};
 		const logins = async () => {
-			const lines = await answered('POST', shape.loginPath);
-			const succeeded = lines.filter((line) => /\s[23]\d\d$/.test(line)).length;
-			return { succeeded, failed: lines.length - succeeded };
+			const statuses = await answered('POST', shape.loginPath);
+			const succeeded = statuses.filter((status) => status >= 200 && status < 400).length;
+			return { succeeded, failed: statuses.length - succeeded };
 		};
 		return {
 			origin,
