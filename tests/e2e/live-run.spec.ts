@@ -105,6 +105,8 @@ test('a stream cut mid-run resumes: no log line lost, none repeated', async ({ p
 		flowdeck = await startFlowdeck(env, port);
 		await expect(page.getByTestId('live-status')).toHaveAttribute('data-status', /live|ended/, { timeout: 30_000 });
 		await expect(page.getByTestId('run-finished')).toContainText('Completed', { timeout: runBudgetMs(SIX) });
+		// The lines come every few seconds and the last worker lines after the end: all are in when the stream ends.
+		await expect(page.getByTestId('live-status')).toHaveAttribute('data-status', 'ended', { timeout: 60_000 });
 
 		const tree = await waitForFinalTree(run.id, runBudgetMs(SIX));
 		const ids = [tree.root.id, ...tree.levels.flat().map((child) => child.id)];
