@@ -21,11 +21,14 @@ export interface FlowdeckServer {
 	stop: () => Promise<void>;
 }
 
-/** `env` over the current environment with every Flowdeck, Prefect and workbench variable removed first, so nothing
- * from a developer's shell (or the test stack's environment) changes the mode under test. */
+/**
+ * `env` over the current environment with every Flowdeck, Prefect and workbench variable removed first, so nothing
+ * from a developer's shell (or the test stack's environment) changes the mode under test. Whole (PATH included):
+ * it is a child's entire environment when given to spawn; removed variables are undefined, which spawn leaves out.
+ */
 export function isolatedEnv(env: Record<string, string>): Record<string, string | undefined> {
 	const cleared = Object.keys(process.env).filter((name) => /^(PREFECT_|WORKBENCH_|FLOWDECK_|ORIGIN$|PROTOCOL_HEADER$|HOST_HEADER$)/.test(name));
-	return { ...Object.fromEntries(cleared.map((name) => [name, undefined])), ...env };
+	return { ...process.env, ...Object.fromEntries(cleared.map((name) => [name, undefined])), ...env };
 }
 
 /** Starts the built server; `port` restarts one on the port a page is already connected to. */
