@@ -9,7 +9,7 @@ import { toDeploymentView } from '#lib/prefect/models.ts';
 import { fanOutRuns, loadRunTree } from '#lib/server/run-tree.ts';
 import { start, waitFor, type Managed } from '../../scripts/lib/processes.ts';
 import { python, repoRoot } from '../../scripts/lib/python.ts';
-import { testApiUrl, testPrefect, waitForFinalTree } from '../helpers/stack.ts';
+import { seedPrefect, testApiUrl, testPrefect, waitForFinalTree } from '../helpers/stack.ts';
 import { runBudgetMs, testBudgetMs } from '../helpers/timing.ts';
 import { seed, seedBudgetMs, startFanOut, startTaskParallel, tomorrow, uniqueTag, waitForState, type Seeded } from './seed.ts';
 import { LAPTOP, openLive, screenshot } from './shots.ts';
@@ -22,17 +22,6 @@ test.beforeAll(async () => {
 });
 
 test.use({ viewport: LAPTOP });
-
-/** A Prefect call the typed client does not make (fixtures only). */
-async function prefectApi(method: string, path: string, body?: unknown): Promise<unknown> {
-	const response = await fetch(`${testApiUrl()}${path}`, {
-		method,
-		headers: body === undefined ? {} : { 'content-type': 'application/json' },
-		body: body === undefined ? undefined : JSON.stringify(body)
-	});
-	if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-	return response.status === 204 ? null : response.json();
-}
 
 /** Accept the next confirmation dialog (a destructive action asks first). */
 const acceptNextDialog = (page: Page) => page.once('dialog', (dialog) => void dialog.accept());
@@ -251,7 +240,7 @@ test('a deployment schedule: upcoming runs shown, paused (confirmed: Prefect del
 	const name = uniqueTag('scheduled');
 	// No work pool: no worker ever picks these runs up. The schedule as each API generation takes it.
 	const schedule = (await prefect.api()) === 3 ? { schedules: [{ schedule: { interval: 3600 }, active: true }] } : { schedule: { interval: 3600 }, is_schedule_active: true };
-	const deployment = (await prefectApi('POST', '/deployments/', { name, flow_id: flow.id, ...schedule })) as { id: string };
+	const deployment = (await seedPrefect('POST', '/deployments/', { name, flow_id: flow.id, ...schedule })) as { id: string };
 	const paused = async () => toDeploymentView(await prefect.deployments.get(deployment.id)).paused;
 	try {
 		await waitFor(
@@ -281,7 +270,7 @@ test('a deployment schedule: upcoming runs shown, paused (confirmed: Prefect del
 		await expect(page.getByTestId('form-message')).toContainText('Schedule resumed');
 		expect(await paused()).toBe(false);
 	} finally {
-		await prefectApi('DELETE', `/deployments/${deployment.id}`);
+		await seedPrefect('DELETE', `/deployments/${deployment.id}`);
 	}
 });
 
@@ -309,11 +298,11 @@ test('work pools and queues: pause, resume and concurrency limits, as Prefect re
 		await expect(page.getByTestId('form-message')).toHaveText(`Queue default of ${pool}: concurrency limit set to 2.`);
 		await card.getByRole('button', { name: 'Pause queue default' }).click();
 		await expect(page.getByTestId('form-message')).toHaveText(`Queue default of ${pool} paused: workers take no new runs from it.`);
-		const queue = (await prefectApi('GET', `/work_pools/${pool}/queues/default`)) as { is_paused: boolean; concurrency_limit: number | null };
+		const queue = (await seedPrefect('GET', `/work_pools/${pool}/queues/default`)) as { is_paused: boolean; concurrency_limit: number | null };
 		expect(queue).toMatchObject({ is_paused: true, concurrency_limit: 2 });
 		await screenshot(page, 'work-pool-controls', false);
 	} finally {
-		await prefectApi('DELETE', `/work_pools/${pool}`);
+		await seedPrefect('DELETE', `/work_pools/${pool}`);
 	}
 });
 
@@ -348,7 +337,7 @@ test('a task-parallel run: tagged tasks show their wait for a concurrency slot',
 
 test('a markdown artifact is shown as text: raw HTML is never injected, only http(s) links are links', async ({ page }) => {
 	const run = await parkedRun(uniqueTag('artifact'));
-	await prefectApi('POST', '/artifacts/', {
+	await seedPrefect('POST', '/artifacts/', {
 		key: 'e2e-markdown',
 		type: 'markdown',
 		flow_run_id: run.id,

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { expect, test } from '@playwright/test';
 import { TABLE_CHILD } from '#lib/deployment-names.ts';
 import { waitFor } from '../../scripts/lib/processes.ts';
-import { testApiUrl, testPrefect } from '../helpers/stack.ts';
+import { seedPrefect, testPrefect } from '../helpers/stack.ts';
 import { uniqueTag } from './seed.ts';
 import { LAPTOP, openLive } from './shots.ts';
 
@@ -18,12 +18,7 @@ async function orphanedRun(tag: string) {
 	const flow = (await prefect.deployments.byName(TABLE_CHILD.flow, TABLE_CHILD.deployment)).flow_id;
 	const run = await prefect.flowRuns.create(flow, { name: `e2e-orphan-${tag.slice(-8)}`, parameters: {}, tags: [tag] });
 	await prefect.flowRuns.setState(run.id, { type: 'RUNNING', name: 'Running' }, true);
-	const patched = await fetch(`${testApiUrl()}/flow_runs/${run.id}`, {
-		method: 'PATCH',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify({ infrastructure_pid: `${hostname()}:${gone.pid}` })
-	});
-	expect(patched.ok).toBe(true);
+	await seedPrefect('PATCH', `/flow_runs/${run.id}`, { infrastructure_pid: `${hostname()}:${gone.pid}` });
 	return run;
 }
 
@@ -33,12 +28,7 @@ test('a run that goes stale while its page is open shows up there without a relo
 	const run = await orphanedRun(tag);
 	// A log line stamped ahead keeps it not yet quiet (FLOWDECK_STALE_AFTER_SECONDS is 5 s here) while the page loads.
 	const quietFrom = new Date(Date.now() + 30_000).toISOString();
-	const logged = await fetch(`${testApiUrl()}/logs/`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify([{ name: 'e2e', level: 20, message: 'still working', timestamp: quietFrom, flow_run_id: run.id }])
-	});
-	expect(logged.ok).toBe(true);
+	await seedPrefect('POST', '/logs/', [{ name: 'e2e', level: 20, message: 'still working', timestamp: quietFrom, flow_run_id: run.id }]);
 
 	await openLive(page, `/runs/${run.id}`);
 	await expect(page.getByTestId('stale-runs')).toHaveCount(0);

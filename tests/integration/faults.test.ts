@@ -16,23 +16,16 @@ import { releaseLeakedSlots } from '#lib/server/concurrency.ts';
 import { reconcileSlots } from '#lib/server/slot-reconciler.ts';
 import { groupMembers, waitFor } from '../../scripts/lib/processes.ts';
 import { superviseWorkers, type WorkerSupervisor } from '../../scripts/lib/workers.ts';
-import { prefect2Only, testApiUrl, testPrefect, testPrefectMajor, waitForFinalTree } from '../helpers/stack.ts';
+import { prefect2Only, seedPrefect, testApiUrl, testPrefect, testPrefectMajor, waitForFinalTree } from '../helpers/stack.ts';
 
 const prefect = testPrefect();
 const stamp = Date.now().toString(36);
 const POOL = `it-faults-${stamp}`;
 
-/** A raw Prefect call for what the app's client does not need (creating deployments, task runs, run fields). */
-async function api<T>(path: string, method: string, body?: unknown): Promise<T> {
-	const response = await fetch(`${testApiUrl()}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-	if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-	return (response.status === 204 ? undefined : await response.json()) as T;
-}
-
 /** A copy of a deployed flow's deployment that targets this file's own work pool. */
 async function deploymentOnOwnPool(of: { flow: string; deployment: string }): Promise<string> {
-	const source = await api<Record<string, unknown>>(`/deployments/name/${of.flow}/${of.deployment}`, 'GET');
-	const created = await api<{ id: string }>('/deployments/', 'POST', {
+	const source = await seedPrefect<Record<string, unknown>>('GET', `/deployments/name/${of.flow}/${of.deployment}`);
+	const created = await seedPrefect<{ id: string }>('POST', '/deployments/', {
 		name: `${of.deployment}-${POOL}`,
 		flow_id: source.flow_id,
 		work_pool_name: POOL,
@@ -153,7 +146,7 @@ describe.skipIf(prefect2Only('kills workers mid-run and reconciles v1 tag slots 
 			const deployment = await prefect.deployments.byName(TABLE_CHILD.flow, TABLE_CHILD.deployment);
 			const run = await prefect.flowRuns.create(deployment.flow_id, { name: `it-stale-${stamp}`, parameters: {}, tags: ['it-faults'] });
 			await prefect.flowRuns.setState(run.id, { type: 'RUNNING', name: 'Running' }, true);
-			await api(`/flow_runs/${run.id}`, 'PATCH', { infrastructure_pid: `${hostname()}:${child.pid}` });
+			await seedPrefect('PATCH', `/flow_runs/${run.id}`, { infrastructure_pid: `${hostname()}:${child.pid}` });
 			const live = await prefect.flowRuns.get(run.id);
 			expect(await findStaleRuns(prefect, [live], { staleAfterMs: 0 })).toEqual([]);
 
@@ -230,7 +223,8 @@ describe.skipIf(prefect2Only('kills workers mid-run and reconciles v1 tag slots 
 			const flow = await prefect.flows.create('it-faults-leak');
 			const run = await prefect.flowRuns.create(flow.id, { name: `it-leak-${stamp}`, parameters: {}, tags: [] });
 			await prefect.flowRuns.setState(run.id, { type: 'RUNNING', name: 'Running' }, true);
-			const newTask = (key: string, type: string) => api<{ id: string }>('/task_runs/', 'POST', { flow_run_id: run.id, task_key: key, dynamic_key: '0', name: key, tags: [tag], state: { type } });
+			const newTask = (key: string, type: string) =>
+				seedPrefect<{ id: string }>('POST', '/task_runs/', { flow_run_id: run.id, task_key: key, dynamic_key: '0', name: key, tags: [tag], state: { type } });
 			const live = await newTask('live', 'RUNNING');
 			const done = await newTask('done', 'COMPLETED');
 			const vanished = crypto.randomUUID();
