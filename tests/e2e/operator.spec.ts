@@ -240,7 +240,7 @@ test('a deployment schedule: upcoming runs shown, paused (confirmed: Prefect del
 	const name = uniqueTag('scheduled');
 	// No work pool: no worker ever picks these runs up. The schedule as each API generation takes it.
 	const schedule = (await prefect.api()) === 3 ? { schedules: [{ schedule: { interval: 3600 }, active: true }] } : { schedule: { interval: 3600 }, is_schedule_active: true };
-	const deployment = (await seedPrefect('POST', '/deployments/', { name, flow_id: flow.id, ...schedule })) as { id: string };
+	const deployment = await seedPrefect<{ id: string }>('POST', '/deployments/', { name, flow_id: flow.id, ...schedule });
 	const paused = async () => toDeploymentView(await prefect.deployments.get(deployment.id)).paused;
 	try {
 		await waitFor(
@@ -298,7 +298,7 @@ test('work pools and queues: pause, resume and concurrency limits, as Prefect re
 		await expect(page.getByTestId('form-message')).toHaveText(`Queue default of ${pool}: concurrency limit set to 2.`);
 		await card.getByRole('button', { name: 'Pause queue default' }).click();
 		await expect(page.getByTestId('form-message')).toHaveText(`Queue default of ${pool} paused: workers take no new runs from it.`);
-		const queue = (await seedPrefect('GET', `/work_pools/${pool}/queues/default`)) as { is_paused: boolean; concurrency_limit: number | null };
+		const queue = await seedPrefect<{ is_paused: boolean; concurrency_limit: number | null }>('GET', `/work_pools/${pool}/queues/default`);
 		expect(queue).toMatchObject({ is_paused: true, concurrency_limit: 2 });
 		await screenshot(page, 'work-pool-controls', false);
 	} finally {

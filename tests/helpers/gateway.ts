@@ -133,7 +133,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 			return waitFor(
 				`the gateway's access lines of ${method} ${path}`,
 				async () => {
-					const statuses = new Map(lines('access.log').map((line) => [line.split(' ')[0], Number(line.split(' ')[3])]));
+					const statuses = new Map(
+						lines('access.log').map((line) => {
+							const [id, , , status] = line.split(' ');
+							return [id, Number(status)];
+						})
+					);
 					return ids.every((id) => statuses.has(id)) ? ids.map((id) => statuses.get(id)!) : undefined;
 				},
 				60_000,
